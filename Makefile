@@ -1,0 +1,21 @@
+# The two commands of the README: `make demo` (set up, then the main job) and `make test`.
+PYTHON ?= python3
+export PYTHON
+
+.PHONY: setup demo test bench
+
+.install.stamp: pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh
+	touch $@
+
+setup: .install.stamp
+
+demo: .install.stamp
+	$(PYTHON) -m course info
+	$(PYTHON) -m course data fetch fashion-mnist iris regression
+
+test: .install.stamp
+	COURSE_FAST=1 $(PYTHON) -m pytest
+
+bench: .install.stamp
+	for b in benchmarks/*.py; do $(PYTHON) $$b || exit 1; done
