@@ -47,8 +47,8 @@ def layer_weights(model: Any) -> list[tuple[str, np.ndarray]]:
     return [(layer.name, layer.get_weights()[0]) for layer in layers]
 
 
-def _torch_activations(model: Any, X: Any) -> list[tuple[str, np.ndarray]]:
-    """Outputs of the activation modules (ReLU, Tanh...) in call order, else of the Linear layers."""
+def _torch_activation_modules(model: Any) -> list[tuple[str, Any]]:
+    """The activation modules (ReLU, Tanh...) of ``model``, else its Linear layers."""
     torch = sys.modules["torch"]
     activation_types = tuple(
         cls for cls in vars(torch.nn.modules.activation).values()
@@ -56,8 +56,13 @@ def _torch_activations(model: Any, X: Any) -> list[tuple[str, np.ndarray]]:
         and cls.__module__ == "torch.nn.modules.activation" and cls.__name__ != "MultiheadAttention"
     )
     named = [(n, m) for n, m in model.named_modules() if isinstance(m, activation_types)]
-    if not named:
-        named = _torch_linear_layers(model)
+    return named or _torch_linear_layers(model)
+
+
+def _torch_activations(model: Any, X: Any) -> list[tuple[str, np.ndarray]]:
+    """Outputs of the activation modules (ReLU, Tanh...) in call order, else of the Linear layers."""
+    torch = sys.modules["torch"]
+    named = _torch_activation_modules(model)
     captured: list[tuple[str, np.ndarray]] = []
 
     def hook_for(name: str):
@@ -117,8 +122,10 @@ def _histograms(panels: list[tuple[str, np.ndarray]], xlabel: str, title: str, c
         ax.set_title(name, fontsize=10)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("frecuencia")
+        ax.locator_params(axis="x", nbins=5)  # long tick labels (small values) must not overlap
         zeros = np.mean(values == 0)
-        note = f"media {values.mean():.3f}\ndesv. {values.std():.3f}"
+        number = "{:.3f}" if values.std() >= 0.01 else "{:.2e}"  # tiny values (gradients) are not 0.000
+        note = f"media {number.format(values.mean())}\ndesv. {number.format(values.std())}"
         if zeros > 0.01:
             note += f"\nceros {zeros:.0%}"
         ax.text(0.97, 0.95, note, transform=ax.transAxes, ha="right", va="top", fontsize=8,
