@@ -1,4 +1,4 @@
-"""Devices and seeds for both frameworks; everything works on a machine with no GPU."""
+"""Devices, seeds and timing for both frameworks; everything works on a machine with no GPU."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ import importlib
 import importlib.util
 import os
 import random
+import statistics
 import sys
-from typing import Any, Iterable
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -114,3 +117,76 @@ def set_seed(seed: int = 42, *, frameworks: str | Iterable[str] = "loaded", dete
         else:
             raise ValueError(f"unknown framework {name!r}; expected one of {FRAMEWORKS}")
     return seed
+
+
+# ----------------------------------------------------------------------------- timing
+
+
+def synchronize(device: Any = None) -> None:
+    """Wait until ``device`` has finished the work queued on it.
+
+    GPU kernels run asynchronously: a PyTorch call on CUDA (or MPS) returns as soon as the work
+    is queued. ``device`` is a ``torch.device`` or a string (``"cuda"``, ``"cuda:1"``, ``"mps"``,
+    ``"cpu"``...); on the CPU (or ``None``) there is nothing to wait for.
+    """
+    if device is None:
+        return
+    kind = device.type if hasattr(device, "type") else str(device).split(":")[0]
+    if kind == "cuda":
+        import torch
+
+        torch.cuda.synchronize(device)
+    elif kind == "mps":
+        import torch
+
+        torch.mps.synchronize()
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The seconds each timed call of :func:`benchmark` took."""
+
+    times: tuple[float, ...]
+
+    @property
+    def best(self) -> float:
+        """The fastest call: the least disturbed by other programs."""
+        return min(self.times)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.times)
+
+
+def benchmark(fn: Callable[[], Any], repeats: int = 5, *, warmup: int = 1, sync: Any = None,
+              clock: Callable[[], float] = time.perf_counter) -> Timing:
+    """Time ``fn()`` ``repeats`` times, after ``warmup`` untimed calls; returns a :class:`Timing`.
+
+    ``sync`` says how to wait for the device before reading the clock: a device (``"cuda"``, a
+    ``torch.device``: see :func:`synchronize`) or any function of no arguments. Without it, on a
+    GPU you would time how long it takes to *queue* the work, not to do it. The warm-up calls
+    leave out one-off costs (memory allocation, kernel selection, caches).
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
+    if warmup < 0:
+        raise ValueError(f"warmup must be >= 0, got {warmup}")
+    if sync is None or callable(sync):
+        wait = sync or (lambda: None)
+    else:
+        def wait() -> None:
+            synchronize(sync)
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        wait()  # nothing queued before may leak into this measurement
+        start = clock()
+        fn()
+        wait()
+        times.append(clock() - start)
+    return Timing(tuple(times))
