@@ -19,7 +19,7 @@ c.CourseDirectory.course_id = "dl-course-kit"
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 # Never copy caches, checkpoints or local figures into release/.
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".pytest_cache", "figures", "feedback"]
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".pytest_cache", "figures", "feedback", "*.keras", "*.pt", "*.h5", "checkpoints"]
 
 # What students see in place of a solution (they read Spanish).
 c.ClearSolutions.code_stub = {"python": "# ESCRIBE AQUÍ TU CÓDIGO\nraise NotImplementedError()"}
