@@ -25,8 +25,10 @@ from .training import (  # noqa: E402
     predict_proba,
     save_model,
 )
+from .tuning import MLPHyperModel, build_model  # noqa: E402
 
 __all__ = [
-    "build_mlp", "count_params", "default_loss", "describe_layers", "evaluate", "fit", "get_initializer",
-    "get_optimizer", "load_model", "lr_find", "model_task", "predict", "predict_proba", "save_model",
+    "MLPHyperModel", "build_mlp", "build_model", "count_params", "default_loss", "describe_layers", "evaluate",
+    "fit", "get_initializer", "get_optimizer", "load_model", "lr_find", "model_task", "predict", "predict_proba",
+    "save_model",
 ]

@@ -23,9 +23,10 @@ from .training import (
     predict_proba,
     save_model,
 )
+from .tuning import make_objective
 
 __all__ = [
     "History", "build_mlp", "count_params", "default_loss", "describe_layers", "evaluate", "fit",
-    "get_initializer", "get_optimizer", "initialize", "load_model", "lr_find", "model_task", "predict",
-    "predict_proba", "save_model",
+    "get_initializer", "get_optimizer", "initialize", "load_model", "lr_find", "make_objective", "model_task",
+    "predict", "predict_proba", "save_model",
 ]
