@@ -18,7 +18,6 @@ so the best one can be rebuilt in PyTorch too: ``mlp_config(tuner.get_best_hyper
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import keras
@@ -29,24 +28,6 @@ from .models import build_mlp
 from .optim import get_optimizer
 from .training import default_loss
 
-
-def _tensorboard_only_when_asked() -> None:
-    """keras-tuner 1.4 imports TensorBoard in every trial with the TensorFlow backend, even with no
-    ``TensorBoard`` callback, and TensorFlow no longer installs it: without TensorBoard, run that
-    step only when a ``TensorBoard`` callback asks for it (then its ImportError is the right one)."""
-    original = kt.Tuner._configure_tensorboard_dir
-    if importlib.util.find_spec("tensorboard") is not None or getattr(original, "_course", False):
-        return
-
-    def configure(self: kt.Tuner, callbacks: list, trial: Any, execution: int = 0) -> None:
-        if any(type(callback).__name__ == "TensorBoard" for callback in callbacks):
-            original(self, callbacks, trial, execution)
-
-    configure._course = True  # type: ignore[attr-defined]
-    kt.Tuner._configure_tensorboard_dir = configure
-
-
-_tensorboard_only_when_asked()
 
 # The search space.
 ACTIVATIONS = ("relu", "elu", "selu", "gelu")
