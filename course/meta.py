@@ -110,7 +110,7 @@ def setup_cell(extras: Sequence[str] = ()) -> str:
         "from course.meta import check_versions\n"
         "\n"
         f"check_versions({check_args})  # versiones mínimas de numpy, scikit-learn...\n"
-        f"course.set_seed({seed_args})  # resultados reproducibles"
+        f"SEED = course.set_seed({seed_args})  # resultados reproducibles"
     )
 
 
