@@ -7,6 +7,7 @@ from .idx import DataFileError, parse_idx
 from .images import (
     FASHION_MNIST,
     FASHION_MNIST_CLASSES,
+    FASHION_MNIST_CLASSES_ES,
     MNIST,
     MNIST_CLASSES,
     XY,
@@ -19,8 +20,8 @@ from .synthetic import make_circles, make_moons, make_spirals, make_xor
 from .tabular import IRIS_CLASSES, load_iris, load_regression
 
 __all__ = [
-    "DataFileError", "DatasetNotFoundError", "FASHION_MNIST", "FASHION_MNIST_CLASSES", "IRIS_CLASSES",
-    "MNIST", "MNIST_CLASSES", "Splits", "XY", "cache_dir", "load_fashion_mnist", "load_iris",
+    "DataFileError", "DatasetNotFoundError", "FASHION_MNIST", "FASHION_MNIST_CLASSES", "FASHION_MNIST_CLASSES_ES",
+    "IRIS_CLASSES", "MNIST", "MNIST_CLASSES", "Splits", "XY", "cache_dir", "load_fashion_mnist", "load_iris",
     "load_mnist", "load_regression", "locate", "make_circles", "make_moons", "make_spirals",
     "make_xor", "parse_idx",
 ]

@@ -13,6 +13,11 @@ FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )
+# The same classes in Spanish, for what students read (plot titles, printed tables).
+FASHION_MNIST_CLASSES_ES = (
+    "camiseta", "pantalón", "jersey", "vestido", "abrigo",
+    "sandalia", "camisa", "zapatilla", "bolso", "botín",
+)
 MNIST_CLASSES = tuple(str(d) for d in range(10))
 
 _IDX_NAMES = {

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course.datasets import FASHION_MNIST_CLASSES, load_fashion_mnist
+from course.datasets import FASHION_MNIST_CLASSES, FASHION_MNIST_CLASSES_ES, load_fashion_mnist
 from course.datasets import store
 from course.datasets.images import validation_count
 
@@ -36,6 +36,13 @@ def test_validation_fraction():
 def test_class_names_at_hand():
     assert load_fashion_mnist().class_names == FASHION_MNIST_CLASSES
     assert FASHION_MNIST_CLASSES[9] == "Ankle boot"
+
+
+def test_spanish_class_names_follow_the_labels():
+    assert len(set(FASHION_MNIST_CLASSES_ES)) == len(FASHION_MNIST_CLASSES) == 10
+    english_to_spanish = dict(zip(FASHION_MNIST_CLASSES, FASHION_MNIST_CLASSES_ES))
+    assert english_to_spanish["Trouser"] == "pantalón" and english_to_spanish["Ankle boot"] == "botín"
+    assert english_to_spanish["Shirt"] == "camisa" and english_to_spanish["T-shirt/top"] == "camiseta"
 
 
 def test_second_load_comes_from_the_array_cache(monkeypatch):
