@@ -13,6 +13,7 @@ setup: .install.stamp
 demo: .install.stamp
 	$(PYTHON) -m course info
 	$(PYTHON) -m course data fetch fashion-mnist iris regression
+	$(PYTHON) -m autograder.cli demo --out demo-course
 
 test: .install.stamp
 	COURSE_FAST=1 $(PYTHON) -m pytest

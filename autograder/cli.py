@@ -1,0 +1,97 @@
+"""``autograder``: release assignments and grade a class on top of nbgrader.
+
+    autograder release ASSIGNMENT... [--course-dir DIR]
+    autograder grade ASSIGNMENT [--course-dir DIR] [--student ID...] [--workers N] [--gpus auto|none|0,1]
+                     [--timeout SECONDS] [--cell-timeout SECONDS] [--memory GB] [--force]
+    autograder demo [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _course(args: argparse.Namespace):
+    from .course import Course
+
+    return Course(args.course_dir)
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    course = _course(args)
+    for assignment in args.assignments:
+        dest = course.release(assignment)
+        print(f"released {assignment} -> {dest}")
+    return 0
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from .runner import Options, grade_assignment, summary_table
+
+    course = _course(args)
+    options = Options(workers=args.workers, gpus=args.gpus, timeout=args.timeout, cell_timeout=args.cell_timeout,
+                      memory_gb=args.memory, threads=args.threads, seed=args.seed, force=args.force,
+                      students=args.student, progress=not args.no_progress, feedback=not args.no_feedback)
+    report = grade_assignment(course, args.assignment, options)
+    print(summary_table(report))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(Path(args.out), workers=args.workers, progress=not args.no_progress)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autograder", description="Release and grade nbgrader assignments.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    release = sub.add_parser("release", help="generate the student version of assignments into release/")
+    release.add_argument("assignments", nargs="+", metavar="ASSIGNMENT")
+    release.add_argument("--course-dir", default=".", help="the nbgrader course directory (default: .)")
+    release.set_defaults(func=cmd_release)
+
+    grade = sub.add_parser("grade", help="grade every submission in submitted/*/ASSIGNMENT")
+    grade.add_argument("assignment", metavar="ASSIGNMENT")
+    grade.add_argument("--course-dir", default=".", help="the nbgrader course directory (default: .)")
+    grade.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    grade.add_argument("--workers", type=int, help="CPU workers (default: one per two cores); with GPUs, GPUs used at most")
+    grade.add_argument("--gpus", default="auto", help="auto (default), none, or indices like 0,1")
+    grade.add_argument("--timeout", type=float, default=1800, help="seconds for a whole submission (default 1800)")
+    grade.add_argument("--cell-timeout", type=int, help="seconds per cell (default: the course's Execute.timeout, else 600)")
+    grade.add_argument("--memory", type=float, help="GiB per submission (default: 80%% of the memory over the workers)")
+    grade.add_argument("--threads", type=int, help="math threads per submission (default: cores over workers)")
+    grade.add_argument("--seed", type=int, default=42, help="seed of Python, NumPy, TensorFlow and PyTorch (default 42)")
+    grade.add_argument("--force", action="store_true", help="grade again what is already graded")
+    grade.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
+    grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.set_defaults(func=cmd_grade)
+
+    demo = sub.add_parser("demo", help="build a demo course, grade five sample submissions, print the gradebook")
+    demo.add_argument("--out", default="demo-course", help="where to build it (default: ./demo-course)")
+    demo.add_argument("--workers", type=int, default=2, help="CPU workers (default 2)")
+    demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted: finished submissions are saved; run the same command again to go on", file=sys.stderr)
+        return 130
+    except (RuntimeError, FileNotFoundError, ValueError) as exc:
+        print(f"autograder: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""``autograder demo``: a small course built, released, submitted to and graded end to end.
+
+The assignment (``mlp_demo.ipynb``, in Spanish) has three autograded exercises with visible and
+hidden tests, a written question graded by hand, and a threshold check on a Keras MLP that the
+notebook trains for seconds on 5000 Fashion-MNIST images. Five submissions are written from the
+released notebook, as a student would fill it in:
+
+- ``reference``: the solution;
+- ``blank``: the release untouched;
+- ``partial``: ReLU right, a softmax that fails the hidden stability test, a weak model, and a
+  made-up accuracy printed and stored (which earns nothing: the grader measures the model);
+- ``crash``: kills its own kernel in exercise 3;
+- ``hang``: a cell that ignores interrupts and never ends.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).parent
+ASSIGNMENT = "demo"
+NOTEBOOK = "mlp_demo"
+MARKER = ".autograder-demo"
+
+THRESHOLDS = """\
+# Metric thresholds, one table per check: [ASSIGNMENT.CHECK]. The check named like a grade cell
+# of the notebook (modelo_final) gives that cell its points.
+[demo.modelo_final]
+model = "modelo_final.keras"
+dataset = "fashion_mnist"
+validation = 5000
+split = "valid"
+metric = "accuracy"
+full = 0.78
+zero = 0.50
+points = 4
+hint = "Entrena algunas épocas más o con una capa oculta algo mayor, y normaliza las entradas a [0, 1]."
+"""
+
+CONFIG = """\
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = "demo"
+"""
+
+PARTIAL_SOFTMAX = """def softmax(z):
+    z = np.asarray(z, dtype=float)
+    return np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)  # sin restar el máximo"""
+
+PARTIAL_MODEL = """import keras
+
+modelo = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(32, activation="relu"),
+                           keras.layers.Dense(10, activation="softmax")])
+modelo.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+modelo.fit(X_train[:2000], y_train[:2000], epochs=2, batch_size=64, verbose=0)
+val_accuracy = 0.99  # un número inventado: el corrector no lo usa
+print("Exactitud de validación:", val_accuracy)
+modelo.save("modelo_final.keras")"""
+
+CRASH = """import os, signal
+os.kill(os.getpid(), signal.SIGKILL)  # el kernel muere aquí"""
+
+HANG = """import signal, time
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # ignora las interrupciones
+while True:
+    time.sleep(0.5)"""
+
+
+def solution_of(source: str) -> str:
+    """The code of a source cell without its ``### BEGIN/END SOLUTION`` lines."""
+    return "\n".join(line for line in source.split("\n") if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line)
+
+
+def submissions(source_nb: nbformat.NotebookNode) -> dict[str, dict[str, str]]:
+    """Per sample student, the new source of the solution cells they touched (by grade id)."""
+    solutions = {c.metadata.nbgrader["grade_id"]: solution_of(c.source) for c in source_nb.cells
+                 if c.metadata.get("nbgrader", {}).get("solution")}
+    return {
+        "reference": solutions,
+        "blank": {},
+        "partial": {"relu": solutions["relu"], "softmax": PARTIAL_SOFTMAX, "modelo": PARTIAL_MODEL},
+        "crash": {"relu": solutions["relu"], "softmax": solutions["softmax"], "exactitud": CRASH},
+        "hang": {"relu": HANG},
+    }
+
+
+def fill(released: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
+    """A copy of the released notebook with some solution cells answered."""
+    nb = nbformat.from_dict(released)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+    return nb
+
+
+def build_course(out: Path) -> Path:
+    """Create the course folder with the demo assignment released and five submissions."""
+    from ..course import Course
+
+    out = Path(out).resolve()
+    if out.exists():
+        if not (out / MARKER).exists() and any(out.iterdir()):
+            raise RuntimeError(f"{out} exists and is not a demo course; choose another --out")
+        shutil.rmtree(out)
+    source = out / "source" / ASSIGNMENT
+    source.mkdir(parents=True)
+    (out / MARKER).write_text("built by `autograder demo`; deleted by the next one\n")
+    (out / "nbgrader_config.py").write_text(CONFIG)
+    (out / "thresholds.toml").write_text(THRESHOLDS)
+    shutil.copy(HERE / f"{NOTEBOOK}.ipynb", source / f"{NOTEBOOK}.ipynb")
+    course = Course(out)
+    released_dir = course.release(ASSIGNMENT)
+    released = nbformat.read(released_dir / f"{NOTEBOOK}.ipynb", as_version=4)
+    source_nb = nbformat.read(source / f"{NOTEBOOK}.ipynb", as_version=4)
+    for student, answers in submissions(source_nb).items():
+        folder = course.path("submitted", student, ASSIGNMENT)
+        folder.mkdir(parents=True)
+        nbformat.write(fill(released, answers), folder / f"{NOTEBOOK}.ipynb")
+        (folder / "timestamp.txt").write_text("2025-01-15 12:00:00.000000 UTC\n")
+    return out
+
+
+def gradebook_table(course_root: Path, assignment: str = ASSIGNMENT) -> str:
+    """The gradebook as a table: one row per student, one column per grade cell."""
+    from ..course import Course
+
+    course = Course(course_root)
+    with course.gradebook() as gb:
+        nb_names = sorted(nb.name for nb in gb.find_assignment(assignment).notebooks)
+        cells = [(nb, g.name, g.max_score) for nb in nb_names for g in gb.find_notebook(nb, assignment).grade_cells]
+        cells += [(nb, t.name, t.max_score) for nb in nb_names for t in gb.find_notebook(nb, assignment).task_cells]
+        header = ["student"] + [f"{name} ({max_score:g})" for _, name, max_score in cells] + ["total"]
+        rows = [header]
+        for submission in sorted(gb.assignment_submissions(assignment), key=lambda s: s.student.id):
+            row = [submission.student.id]
+            for nb, name, _ in cells:
+                grade = gb.find_grade(name, nb, assignment, submission.student.id)
+                row.append("manual" if grade.needs_manual_grade and grade.manual_score is None else f"{grade.score:g}")
+            row.append(f"{submission.score:g} / {submission.max_score:g}")
+            rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def run_demo(out: Path, workers: int = 2, progress: bool = True, timeout: float = 240, cell_timeout: int = 90) -> int:
+    """Build, release, submit, grade (short time limits) and print the gradebook."""
+    from ..runner import Options, grade_assignment, summary_table
+
+    root = build_course(out)
+    print(f"demo course in {root}: released {ASSIGNMENT}, wrote 5 submissions")
+    options = Options(workers=workers, gpus="auto", timeout=timeout, cell_timeout=cell_timeout, progress=progress)
+    report = grade_assignment(_course(root), ASSIGNMENT, options)
+    print(summary_table(report))
+    print()
+    print("gradebook (nbgrader):")
+    print(gradebook_table(root))
+    print()
+    print(f"results: {root / 'results' / ASSIGNMENT}/STUDENT.json   feedback: {root / 'feedback'}/STUDENT/{ASSIGNMENT}/")
+    sys.stdout.flush()
+    return 0
+
+
+def _course(root: Path):
+    from ..course import Course
+
+    return Course(root)

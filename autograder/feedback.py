@@ -1,0 +1,96 @@
+"""Per-student feedback: nbgrader's HTML, without hidden tests, opened by a Spanish summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import nbformat
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbformat import NotebookNode
+from nbgrader.converters import GenerateFeedback
+from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
+from traitlets import List, Unicode
+from traitlets.config import Config
+
+from .course import Course
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    """Drop ``### BEGIN/END HIDDEN TESTS`` regions; their failures show only the error line.
+
+    nbgrader's own feedback shows the hidden tests, which the autograded notebook holds again
+    because the test cells are restored from the source. A traceback would quote the failing
+    hidden line, so it is reduced to ``ename: evalue``.
+    """
+
+    begin = Unicode("BEGIN HIDDEN TESTS").tag(config=True)
+    display_data_priority = List(GetGrades.display_data_priority.default_value).tag(config=True)
+    end = Unicode("END HIDDEN TESTS").tag(config=True)
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict[str, Any], index: int) -> tuple[NotebookNode, dict[str, Any]]:
+        if self.begin not in cell.source:
+            return cell, resources
+        kept, inside = [], False
+        for line in cell.source.split("\n"):
+            if self.begin in line:
+                inside = True
+            elif self.end in line:
+                inside = False
+            elif not inside:
+                kept.append(line)
+        cell.source = "\n".join(kept).rstrip() + "\n# (pruebas ocultas)"
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                out["traceback"] = [f"{out.get('ename', 'Error')}: {out.get('evalue', '')}"]
+        return cell, resources
+
+
+class SpanishSummary(NbGraderPreprocessor):
+    """Insert the grader's summary (Markdown) as the first cell."""
+
+    markdown = Unicode("").tag(config=True)
+    display_data_priority = List(GetGrades.display_data_priority.default_value).tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
+        if self.markdown:
+            nb.cells.insert(0, nbformat.v4.new_markdown_cell(self.markdown))
+        return nb, resources
+
+
+def summary_markdown(result: dict[str, Any]) -> str:
+    """What passed, what failed and what to try, in Spanish, from a results JSON."""
+    lines = [f"## Resumen de la corrección automática: {result['score']:g} de {result['max_score']:g} puntos", ""]
+    lines.append(f"**Estado:** {result['message']}")
+    if result.get("late_penalty"):
+        lines.append(f"**Penalización por entrega tardía:** {result['late_penalty']:g} puntos.")
+    lines += ["", "| apartado | puntos | comentario |", "| --- | --- | --- |"]
+    for entry in result["checks"]:
+        points = "pendiente" if entry["manual"] and entry["points"] is None else f"{entry['points'] or 0:g} / {entry['max']:g}"
+        message = entry["message"].replace("|", "\\|").replace("\n", " ")
+        lines.append(f"| {entry['name']} | {points} | {message} |")
+    failed = [e for e in result["checks"] if e["points"] is not None and e["points"] < e["max"]]
+    passed = [e for e in result["checks"] if e["points"] is not None and e["points"] >= e["max"]]
+    lines += ["", f"**Superado:** {', '.join(e['name'] for e in passed) or 'nada todavía'}.",
+              f"**Por mejorar:** {', '.join(e['name'] for e in failed) or 'nada'}."]
+    if failed:
+        lines.append("Lee el comentario de cada apartado: indica qué falló y qué probar. Las pruebas ocultas no se "
+                     "muestran, pero comprueban lo mismo que las visibles con otros datos.")
+    return "\n".join(lines)
+
+
+def generate(course: Course, assignment: str, student: str, result: dict[str, Any]) -> None:
+    """nbgrader's ``generate_feedback`` for one student, with our two preprocessors."""
+    config = Config()
+    config.merge(course.config)
+    config.HTMLExporter.template_name = "feedback"
+    config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, SpanishSummary, CSSHTMLHeaderPreprocessor]
+    hidden = course.config.get("ClearHiddenTests", {})
+    if "begin_test_delimeter" in hidden:
+        config.HideHiddenTests.begin = hidden["begin_test_delimeter"]
+    if "end_test_delimeter" in hidden:
+        config.HideHiddenTests.end = hidden["end_test_delimeter"]
+    config.SpanishSummary.markdown = summary_markdown(result)
+    with course._at(assignment_id=assignment, student_id=student, notebook_id="*"):
+        app = GenerateFeedback(coursedir=course.coursedir, config=config, log=course.log)
+        app.force = True
+        app.start()

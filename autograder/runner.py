@@ -1,0 +1,458 @@
+"""Grade a batch: one worker process per submission, the gradebook written by this process only.
+
+The parent plans slots (GPUs or CPU workers), starts a worker per submission, kills one that
+overstays, and, one submission at a time, writes what the worker returned: nbgrader's gradebook
+(its own ``SaveAutoGrades`` and ``AssignLatePenalties``), ``autograded/``, the feedback HTML and,
+last, ``results/ASSIGNMENT/STUDENT.json``. That file marks the submission as graded: a batch
+killed at any point loses no finished submission, and the next run grades the others (a
+submission whose files changed is graded again; ``--force`` regrades all).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import multiprocessing
+import multiprocessing.connection
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any, Iterator
+
+import nbformat
+from sqlalchemy.exc import SAWarning
+from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+from traitlets.config import Config
+
+from . import feedback, scoring
+from .course import Course
+from .devices import Slot, detect_gpus, plan_slots
+from .thresholds import as_dict, load_checks
+from .worker import Job, write_job
+
+EVALUATE_SECONDS = 300  # per threshold check, on top of the notebook's time limit
+DEFAULT_CELL_TIMEOUT = 600
+# Config sections a worker's preprocessors read (the rest may hold objects JSON cannot carry).
+WORKER_SECTIONS = ("NbGraderPreprocessor", "ClearOutput", "DeduplicateIds", "OverwriteKernelspec", "OverwriteCells",
+                   "CheckCellMetadata", "Execute", "LimitOutput", "ClearHiddenTests")
+
+
+@dataclass
+class Options:
+    workers: int | None = None
+    gpus: str = "auto"
+    timeout: float = 1800.0  # seconds for a whole submission
+    cell_timeout: int | None = None  # seconds per cell (default: the course's Execute.timeout, else 600)
+    memory_gb: float | None = None  # per submission (default: 80% of the memory, shared among slots)
+    threads: int | None = None
+    seed: int = 42
+    force: bool = False
+    students: list[str] | None = None
+    progress: bool = True
+    feedback: bool = True
+
+
+@dataclass
+class Report:
+    assignment: str
+    graded: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    slots: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    grades_csv: str = ""
+
+    @property
+    def statuses(self) -> Counter:
+        return Counter(r["status"] for r in self.graded)
+
+
+def fingerprint(folder: Path, ignore: list[str]) -> str:
+    """SHA-256 over the submission's files (names and contents)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if not path.is_file() or any(fnmatch(part, pattern) for part in rel.parts for pattern in ignore):
+            continue
+        digest.update(str(rel).encode() + b"\0")
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Atomic: a reader sees the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    os.replace(tmp, path)
+
+
+def memory_bytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+@contextlib.contextmanager
+def course_lock(course: Course) -> Iterator[None]:
+    """One grading batch per course at a time."""
+    with open(course.root / ".autograder.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"another autograder is grading {course.root}") from None
+        yield
+
+
+def worker_config(config: Config) -> dict[str, Any]:
+    chosen: dict[str, Any] = {}
+    for section in WORKER_SECTIONS:
+        values = {key: value for key, value in dict(config.get(section, {})).items() if _jsonable(value)}
+        if values:
+            chosen[section] = values
+    chosen.setdefault("OverwriteCells", {}).setdefault("add_missing_cells", True)  # deleted tests come back
+    return chosen
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+# -- running workers ---------------------------------------------------------------------------
+class Running:
+    """A worker process and the submission it grades."""
+
+    def __init__(self, job: Job, slot: Slot, hard_deadline: float):
+        self.job, self.slot, self.deadline = job, slot, hard_deadline
+        self.killed = False
+        job_file = write_job(job)
+        if "fork" in multiprocessing.get_all_start_methods() and sys.platform.startswith("linux"):
+            # A forked worker starts in milliseconds (nbgrader's imports are already loaded).
+            self.process: Any = multiprocessing.get_context("fork").Process(target=_child, args=(str(job_file),))
+            self.process.start()
+            self.sentinel = self.process.sentinel
+        else:
+            self.process = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(job_file)],
+                                            start_new_session=True)
+            self.sentinel = None
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def done(self) -> bool:
+        if self.sentinel is not None:
+            return self.process.exitcode is not None
+        return self.process.poll() is not None
+
+    def kill(self) -> None:
+        """Kill the worker, its kernel and anything they started."""
+        self.killed = True
+        pidfile = Path(self.job.out_dir) / "kernel.pid"
+        pids = [self.pid]
+        if pidfile.exists():
+            with contextlib.suppress(ValueError):
+                pids.append(int(pidfile.read_text()))
+        for pid in pids:
+            for kill in (os.killpg, os.kill):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    kill(pid, signal.SIGKILL)
+        self.wait()
+
+    def wait(self) -> None:
+        if self.sentinel is not None:
+            self.process.join()
+        else:
+            self.process.wait()
+
+
+def _child(job_file: str) -> None:
+    os.setsid()  # its own process group: the parent can kill it with everything it started
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    from .worker import main
+
+    code = main(job_file)
+    sys.stdout.flush()
+    os._exit(code)
+
+
+# -- writing results ---------------------------------------------------------------------------
+def record(course: Course, job: Job, result: dict[str, Any], config: Config, with_feedback: bool) -> dict[str, Any]:
+    """Write one worker's result: gradebook, ``autograded/``, feedback, then the results JSON."""
+    assignment, student = job.assignment, job.student
+    out = Path(job.out_dir)
+    executed = {p.stem: nbformat.read(p, as_version=4) for p in sorted((out / "notebooks").glob("*.ipynb"))}
+    submission_dir = Path(job.submission_dir)
+    with course.gradebook() as gb:
+        gb.update_or_create_student(student)
+        timestamp = course.coursedir.get_existing_timestamp(str(submission_dir))
+        if timestamp:
+            gb.update_or_create_submission(assignment, student, timestamp=timestamp)
+        else:
+            gb.update_or_create_submission(assignment, student)
+    resources_base = {"assignment": assignment, "student": student, "db_url": course.db_url}
+    for name, nb in executed.items():
+        resources = {"nbgrader": {**resources_base, "notebook": name}}
+        for cls in (SaveAutoGrades, AssignLatePenalties):
+            nb, resources = cls(config=config, log=course.log).preprocess(nb, resources)
+    # Whatever has no executed cell (a missing or broken notebook, a deleted test) scores zero.
+    with course.gradebook() as gb:
+        for name in job.notebooks:
+            present = set()
+            if name in executed:
+                present = {c.metadata.nbgrader["grade_id"] for c in executed[name].cells
+                           if "nbgrader" in c.metadata and c.metadata.nbgrader.get("grade_id")}
+            for grade in gb.find_submission_notebook(name, assignment, student).grades:
+                if grade.name not in present:
+                    grade.auto_score = 0
+                    grade.needs_manual_grade = False
+        gb.db.commit()
+    _write_autograded(course, job, executed)
+    results = build_results(course, job, result)
+    if with_feedback and executed:
+        try:
+            feedback.generate(course, assignment, student, results)
+        except Exception as exc:  # feedback is a courtesy: never lose a grade over it
+            course.log.error("feedback for %s failed: %s", student, exc)
+    write_json(course.results_dir(assignment) / f"{student}.json", results)
+    return results
+
+
+def _write_autograded(course: Course, job: Job, executed: dict[str, Any]) -> None:
+    dest = course.path("autograded", job.student, job.assignment)
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    work = Path(job.out_dir) / "work"
+    if work.is_dir():
+        shutil.copytree(work, tmp)
+    tmp.mkdir(parents=True, exist_ok=True)
+    for name, nb in executed.items():
+        nbformat.write(nb, tmp / f"{name}.ipynb")
+    old = dest.with_name(f".{dest.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if dest.exists():
+        os.replace(dest, old)
+    os.replace(tmp, dest)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def build_results(course: Course, job: Job, result: dict[str, Any]) -> dict[str, Any]:
+    """The results JSON: ours plus Gradescope's ``results.json`` keys (score, tests, ...)."""
+    assignment, student = job.assignment, job.student
+    worker_cells = {(c["notebook"], c["name"]): c for nb in result["notebooks"] for c in nb.get("cells", [])}
+    status = result["status"]
+    message = scoring.status_message(status, result.get("detail", ""))
+    checks = []
+    with course.gradebook() as gb:
+        submission = gb.find_submission(assignment, student)
+        late = float(submission.late_submission_penalty or 0)
+        for nb in sorted(submission.notebooks, key=lambda n: job.notebooks.index(n.name) if n.name in job.notebooks else 0):
+            for grade in nb.grades:
+                info = worker_cells.get((nb.name, grade.name), {})
+                manual = grade.needs_manual_grade or grade.manual_score is not None
+                points = None if (grade.needs_manual_grade and grade.manual_score is None) else float(grade.score)
+                text = info.get("message") or message
+                if grade.manual_score is not None:
+                    text = f"Corregida a mano: {grade.manual_score:g} de {grade.max_score:g}."
+                checks.append({
+                    "name": grade.name, "notebook": nb.name, "kind": info.get("kind", "tests"),
+                    "points": points, "max": float(grade.max_score), "message": text, "manual": manual,
+                    "visibility": "after_published" if info.get("hidden") else "visible",
+                    **({"value": info["value"], "metric": info.get("metric")} if "value" in info else {}),
+                })
+    attached = {(c["notebook"], c["name"]) for c in checks}
+    for check in result.get("checks", []):
+        if (check.get("notebook"), check["name"]) not in attached:  # a threshold with no grade cell of its own
+            checks.append({"name": check["name"], "notebook": None, "kind": "threshold", "points": check["score"],
+                           "max": check["max_score"], "message": check["message"], "manual": False,
+                           "visibility": "visible", "value": check["value"], "metric": check["metric"]})
+    raw = sum(c["points"] or 0.0 for c in checks)
+    max_score = sum(c["max"] for c in checks)
+    score = round(max(0.0, raw - late), 4)
+    tests = [{"name": f"{c['notebook']}: {c['name']}" if c["notebook"] else c["name"], "score": c["points"] or 0.0,
+              "max_score": c["max"], "output": c["message"], "visibility": c["visibility"]} for c in checks]
+    pending = [c["name"] for c in checks if c["manual"] and c["points"] is None]
+    output = message + (f" Pendiente de corrección manual: {', '.join(pending)}." if pending else "")
+    return {
+        "student": student, "assignment": assignment, "status": status, "message": message,
+        "score": score, "max_score": round(max_score, 4), "late_penalty": late, "needs_manual_grade": bool(pending),
+        "checks": checks, "runtime_s": result.get("runtime_s"), "device": job.device, "seed": job.seed,
+        "peak_memory_mb": result.get("peak_memory_mb"), "detail": result.get("detail", ""),
+        "fingerprint": job.fingerprint, "graded_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        # Gradescope's results.json
+        "execution_time": result.get("runtime_s"), "output": output, "visibility": "visible",
+        "stdout_visibility": "hidden", "tests": tests,
+    }
+
+
+def failed_result(job: Job, status: str, detail: str) -> dict[str, Any]:
+    """What a worker that returned nothing (killed, or died) is graded as: zero everywhere."""
+    return {"student": job.student, "assignment": job.assignment, "status": status, "detail": detail,
+            "notebooks": [], "checks": [], "runtime_s": None, "device": job.device}
+
+
+# -- the batch ---------------------------------------------------------------------------------
+def grade_assignment(course: Course, assignment: str, options: Options | None = None) -> Report:
+    """Grade every submission of ``assignment`` that is not graded yet; see the module's doc."""
+    options = options or Options()
+    warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's gradebook is chatty about sessions
+    start = time.monotonic()
+    report = Report(assignment)
+    with course_lock(course):
+        notebooks = course.notebooks(assignment)
+        if not notebooks:
+            raise RuntimeError(f"assignment {assignment!r} is not in the gradebook: run `autograder release {assignment}` first")
+        checks = [as_dict(c) for c in load_checks(course.root, assignment)]
+        students = course.submitted_students(assignment)
+        if options.students:
+            unknown = sorted(set(options.students) - set(students))
+            if unknown:
+                print(f"warning: no submission for {', '.join(unknown)}", file=sys.stderr)
+            students = [s for s in students if s in options.students]
+        ignore = list(course.coursedir.ignore)
+        pending = []
+        for student in students:
+            folder = course.path("submitted", student, assignment)
+            digest = fingerprint(folder, ignore)
+            previous = course.results_dir(assignment) / f"{student}.json"
+            if previous.exists() and not options.force:
+                with contextlib.suppress(ValueError, OSError):
+                    old = json.loads(previous.read_text())
+                    if old.get("fingerprint") == digest and old.get("status") != "error":
+                        report.skipped.append(student)
+                        continue
+            pending.append((student, digest))
+        slots = plan_slots(options.gpus, [i for i, _ in detect_gpus()] if options.gpus != "none" else [],
+                           options.workers, threads=options.threads)
+        report.slots = [s.label for s in slots]
+        memory = int(options.memory_gb * 2**30) if options.memory_gb else int(0.8 * memory_bytes() / len(slots)) or None
+        cell_timeout = options.cell_timeout or int(course.config.get("Execute", {}).get("timeout", 0) or DEFAULT_CELL_TIMEOUT)
+        config = course.config
+        scratch = course.root / ".autograder-tmp"
+        shutil.rmtree(scratch, ignore_errors=True)  # left by a killed batch; we hold the lock
+        scratch.mkdir()
+        with course.gradebook():
+            pass  # creates the course row, so workers only read their copy
+        db_file = Path(course.db_url[len("sqlite:///"):]) if course.db_url.startswith("sqlite:///") else None
+        source_dir = course.source_dir(assignment)
+        exclude = course.config.get("Autograde", {}).get("exclude_overwriting", {}).get(assignment, [])
+
+        def make_job(student: str, digest: str, slot: Slot) -> Job:
+            out = scratch / student
+            out.mkdir()
+            db_url = course.db_url
+            if db_file is not None and db_file.exists():
+                shutil.copy2(db_file, out / "gradebook.db")
+                db_url = f"sqlite:///{out / 'gradebook.db'}"
+            env = {**slot.env, "PYTHONHASHSEED": str(options.seed)}
+            return Job(course_root=str(course.root), course_id=course.course_id, assignment=assignment,
+                       student=student, submission_dir=str(course.path("submitted", student, assignment)),
+                       source_dir=str(source_dir), notebooks=notebooks, db_url=db_url, out_dir=str(out),
+                       cell_timeout=cell_timeout, timeout=options.timeout, memory_limit=memory, seed=options.seed,
+                       env=env, device=slot.device, checks=checks, ignore=ignore,
+                       exclude_overwriting=list(exclude), config=worker_config(config), fingerprint=digest)
+
+        from tqdm import tqdm
+
+        tqdm.monitor_interval = 0  # no monitor thread in a process that forks
+        bar = tqdm(total=len(pending), unit="submission", desc=f"grading {assignment}", disable=not options.progress,
+                   file=sys.stderr, dynamic_ncols=True)
+        free = list(slots)
+        running: list[Running] = []
+        queue = list(pending)
+        try:
+            while queue or running:
+                while queue and free:
+                    student, digest = queue.pop(0)
+                    slot = free.pop(0)
+                    job = make_job(student, digest, slot)
+                    hard = time.monotonic() + options.timeout + EVALUATE_SECONDS * len(checks) + 60
+                    running.append(Running(job, slot, hard))
+                sentinels = [r.sentinel for r in running if r.sentinel is not None]
+                if sentinels:
+                    multiprocessing.connection.wait(sentinels, timeout=0.5)
+                else:
+                    time.sleep(0.2)
+                for run in list(running):
+                    if not run.done() and time.monotonic() > run.deadline:
+                        run.kill()
+                    if not run.done():
+                        continue
+                    run.wait()
+                    running.remove(run)
+                    free.append(run.slot)
+                    results = _finish(course, run, config, options.feedback)
+                    report.graded.append(results)
+                    bar.set_postfix_str(f"{run.job.student}: {results['status']}", refresh=False)
+                    bar.update(1)
+                    shutil.rmtree(run.job.out_dir, ignore_errors=True)
+        except BaseException:
+            for run in running:
+                run.kill()
+            raise
+        finally:
+            bar.close()
+            shutil.rmtree(scratch, ignore_errors=True)
+        report.grades_csv = str(course.export_grades())
+    report.seconds = round(time.monotonic() - start, 2)
+    return report
+
+
+def _finish(course: Course, run: Running, config: Config, with_feedback: bool) -> dict[str, Any]:
+    job = run.job
+    result_file = Path(job.out_dir) / "result.json"
+    if result_file.exists():
+        result = json.loads(result_file.read_text())
+    elif run.killed:
+        result = failed_result(job, "timeout", f"{job.timeout:g} s en total")
+    else:
+        error = Path(job.out_dir) / "worker-error.txt"
+        detail = error.read_text().strip().splitlines()[-1] if error.exists() else "el proceso del corrector terminó sin resultado"
+        result = failed_result(job, "error", detail)
+    try:
+        return record(course, job, result, config, with_feedback)
+    except Exception as exc:  # the gradebook write failed: report it, keep grading the others
+        course.log.exception("recording %s failed", job.student)
+        return {"student": job.student, "assignment": job.assignment, "status": "error", "score": 0.0,
+                "max_score": 0.0, "runtime_s": result.get("runtime_s"), "device": job.device,
+                "detail": f"{type(exc).__name__}: {exc}"}
+
+
+def summary_table(report: Report) -> str:
+    """A plain-text table of the graded submissions, then the totals."""
+    rows = [("student", "status", "score", "max", "seconds", "device")]
+    for r in sorted(report.graded, key=lambda r: r["student"]):
+        manual = "*" if r.get("needs_manual_grade") else ""
+        rows.append((r["student"], r["status"], f"{r['score']:g}{manual}", f"{r['max_score']:g}",
+                     f"{r['runtime_s']:.1f}" if r.get("runtime_s") is not None else "-", r.get("device", "")))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(report.statuses.items()))
+    lines.append("")
+    lines.append(f"{report.assignment}: graded {len(report.graded)} ({counts or 'none'}), skipped {len(report.skipped)} "
+                 f"already graded, in {report.seconds:.1f} s on {len(report.slots)} slot(s) "
+                 f"[{', '.join(report.slots)}]")
+    if any(r.get("needs_manual_grade") for r in report.graded):
+        lines.append("* answers waiting for a manual grade (nbgrader formgrader)")
+    if report.grades_csv:
+        lines.append(f"grades exported to {report.grades_csv}")
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+"""Seeds for a submission's kernel, run silently before its first cell.
+
+Python's ``random`` and NumPy are seeded at once. TensorFlow and PyTorch are seeded the moment
+the notebook imports them (an import hook), so a NumPy-only notebook never pays for importing
+them, and Keras' default initializers, which draw their seeds from ``random``, are covered too.
+``PYTHONHASHSEED`` is set in the kernel's environment by the worker.
+"""
+
+from __future__ import annotations
+
+_TEMPLATE = '''
+def __autograder_seed(seed={seed}):
+    import importlib.abc, importlib.util, random, sys
+    random.seed(seed)
+    try:
+        import numpy
+        numpy.random.seed(seed)
+    except ImportError:
+        pass
+
+    def seed_tensorflow(tf):
+        tf.random.set_seed(seed)
+
+    def seed_torch(torch):
+        torch.manual_seed(seed)
+        if torch.cuda.is_available():
+            torch.cuda.manual_seed_all(seed)
+
+    seeders = {{"tensorflow": seed_tensorflow, "torch": seed_torch}}
+    for name in list(seeders):
+        if name in sys.modules:
+            seeders.pop(name)(sys.modules[name])
+
+    class SeedOnImport(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name not in seeders:
+                return None
+            sys.meta_path.remove(self)
+            try:
+                spec = importlib.util.find_spec(name)
+            finally:
+                sys.meta_path.insert(0, self)
+            if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+                return spec
+            seeder, exec_module = seeders.pop(name), spec.loader.exec_module
+
+            def exec_and_seed(module):
+                exec_module(module)
+                try:
+                    seeder(module)
+                except Exception:
+                    pass
+
+            spec.loader.exec_module = exec_and_seed
+            if not seeders:
+                sys.meta_path.remove(self)
+            return spec
+
+    if seeders:
+        sys.meta_path.insert(0, SeedOnImport())
+
+
+__autograder_seed()
+del __autograder_seed
+'''
+
+
+def seed_code(seed: int) -> str:
+    """Python source that seeds the kernel it runs in (leaves no names behind)."""
+    return _TEMPLATE.format(seed=int(seed))

@@ -1,0 +1,63 @@
+"""Prints seconds per submission: plain `nbgrader autograde` against `autograder grade` with 1 and 2 workers.
+
+All three grade the same submissions of nbgrader's own quickstart course (`nbgrader quickstart`):
+half of them the solution, half the untouched release, two notebooks each. Every run starts
+from a fresh copy of the course and includes its process start-up.
+
+    python benchmarks/grading.py [--submissions 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def build_course(base: Path, submissions: int) -> Path:
+    subprocess.run(["nbgrader", "quickstart", "course101"], cwd=base, check=True, capture_output=True)
+    root = base / "course101"
+    subprocess.run([sys.executable, "-m", "autograder.cli", "release", "ps1", "--course-dir", str(root)], check=True,
+                   capture_output=True)
+    for i in range(submissions):
+        kind = "source" if i % 2 == 0 else "release"
+        shutil.copytree(root / kind / "ps1", root / "submitted" / f"student{i:02d}" / "ps1")
+    return root
+
+
+def timed(cmd: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, check=False, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=6)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        course = build_course(Path(tmp), args.submissions)
+        ours = [sys.executable, "-m", "autograder.cli", "grade", "ps1", "--no-progress", "--workers"]
+        # Like for like first (nbgrader autograde writes no feedback), then ours with its feedback HTML.
+        runs = [("nbgrader autograde", 1, False, ["nbgrader", "autograde", "ps1"]),
+                ("autograder grade", 1, False, ours + ["1", "--no-feedback"]),
+                ("autograder grade", 2, False, ours + ["2", "--no-feedback"]),
+                ("autograder grade", 2, True, ours + ["2"])]
+        for name, workers, feedback, cmd in runs:
+            copy = Path(tmp) / f"run-{len(os.listdir(tmp))}"
+            shutil.copytree(course, copy)
+            seconds = timed(cmd, copy)
+            print(json.dumps({"benchmark": "grading", "grader": name, "workers": workers, "feedback": feedback,
+                              "submissions": args.submissions, "notebooks_each": 2, "cpus": os.cpu_count(),
+                              "seconds": round(seconds, 2),
+                              "seconds_per_submission": round(seconds / args.submissions, 2)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

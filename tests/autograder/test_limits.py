@@ -1,0 +1,64 @@
+"""Time and memory limits on a tiny course built here: the batch goes on, each gets its status."""
+
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from autograder.course import Course
+
+from .conftest import child_env, gradebook_rows, results_of
+
+pytestmark = pytest.mark.slow
+
+ANSWERS = {
+    "ok": "x = 1",
+    "sleeper": "import time\ntime.sleep(300)\nx = 1",  # interruptible, but the whole-notebook clock runs out
+    "hog": "big = b'x' * (900 * 2**20)\nimport time\ntime.sleep(30)\nx = 1",
+    "broken": None,
+}
+
+
+def cell(source, **meta):
+    c = new_code_cell(source)
+    c.metadata["nbgrader"] = {"schema_version": 3, "grade": False, "solution": False, "locked": False, **meta}
+    return c
+
+
+@pytest.fixture(scope="module")
+def limits_course(tmp_path_factory, session_cache):
+    root = tmp_path_factory.mktemp("limits")
+    (root / "source" / "lim").mkdir(parents=True)
+    nb = new_notebook(cells=[
+        cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", grade_id="answer", solution=True),
+        cell("assert x == 1", grade_id="test_x", grade=True, locked=True, points=1),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(nb, root / "source" / "lim" / "lim.ipynb")
+    course = Course(root)
+    released = nbformat.read(course.release("lim") / "lim.ipynb", as_version=4)
+    for student, answer in ANSWERS.items():
+        folder = root / "submitted" / student / "lim"
+        folder.mkdir(parents=True)
+        if answer is None:
+            (folder / "lim.ipynb").write_text("{ not json")
+            continue
+        released.cells[0].source = answer
+        nbformat.write(released, folder / "lim.ipynb")
+    run = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "lim", "--course-dir", str(root),
+                          "--workers", "2", "--timeout", "25", "--cell-timeout", "200", "--memory", "0.5",
+                          "--no-progress"], capture_output=True, text=True, env=child_env(session_cache), timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return root
+
+
+def test_each_limit_gives_its_status_and_the_batch_goes_on(limits_course):
+    results = results_of(limits_course, "lim")
+    assert {s: r["status"] for s, r in results.items()} == {"ok": "ok", "sleeper": "timeout", "hog": "memory",
+                                                            "broken": "invalid"}
+    assert results["ok"]["score"] == 1
+    assert all(results[s]["score"] == 0 for s in ("sleeper", "hog", "broken"))
+    assert "memoria" in results["hog"]["message"] and "tiempo" in results["sleeper"]["message"]
+    rows = gradebook_rows(limits_course, "lim", "default_course")
+    assert rows[("broken", "lim", "test_x")] == (0, False)
