@@ -1,5 +1,7 @@
 # The two commands of the README: `make demo` (set up, then the main job) and `make test`.
 PYTHON ?= python3
+# pytest workers: each file (a notebook's cells, the autograder's shared batch) stays on one worker.
+JOBS ?= 2
 export PYTHON
 
 .PHONY: setup demo test bench
@@ -16,7 +18,7 @@ demo: .install.stamp
 	$(PYTHON) -m autograder.cli demo --out demo-course
 
 test: .install.stamp
-	COURSE_FAST=1 $(PYTHON) -m pytest
+	COURSE_FAST=1 $(PYTHON) -m pytest -n $(JOBS) --dist loadgroup
 
 bench: .install.stamp
 	for b in benchmarks/*.py; do $(PYTHON) $$b || exit 1; done
