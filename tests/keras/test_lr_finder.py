@@ -7,11 +7,11 @@ from course.keras import build_mlp, lr_find  # noqa: E402
 from course.models import MLPConfig  # noqa: E402
 
 
-def digits():
-    from sklearn.datasets import load_digits
+from ..small_data import digits as _digits  # noqa: E402
 
-    data = load_digits()
-    return (data.images / 16).astype("float32")[:800], data.target[:800]
+
+def digits():
+    return _digits(800)
 
 
 def test_lr_find_suggests_a_rate_inside_the_sweep_and_leaves_the_model_alone():

@@ -10,11 +10,7 @@ from course.keras import count_params as keras_count_params  # noqa: E402
 from course.models import INITIALIZERS, MLPConfig, count_params, layer_plan  # noqa: E402
 
 
-def digits(n=600):
-    from sklearn.datasets import load_digits
-
-    data = load_digits()
-    return (data.images / 16).astype("float32")[:n], data.target[:n]
+from ..small_data import digits  # noqa: E402
 
 
 def test_build_mlp_follows_the_config():

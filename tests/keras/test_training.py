@@ -1,5 +1,4 @@
 import dataclasses
-import functools
 
 import numpy as np
 import pytest
@@ -12,13 +11,7 @@ from course.models import MLPConfig  # noqa: E402
 SMALL = MLPConfig(input_shape=(8, 8), hidden=(32,))
 
 
-@functools.lru_cache
-def digits():
-    from sklearn.datasets import load_digits
-
-    data = load_digits()
-    X, y = (data.images / 16).astype("float32"), data.target
-    return (X[:1200], y[:1200]), (X[1200:], y[1200:])
+from ..small_data import digits_split as digits  # noqa: E402
 
 
 def test_fit_learns_digits_and_logs_the_learning_rate():

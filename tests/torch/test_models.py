@@ -10,11 +10,7 @@ from course.torch import build_mlp, describe_layers, fit, get_initializer, get_o
 from course.torch import count_params as torch_count_params  # noqa: E402
 
 
-def digits(n=600):
-    from sklearn.datasets import load_digits
-
-    data = load_digits()
-    return (data.images / 16).astype("float32")[:n], data.target[:n]
+from ..small_data import digits  # noqa: E402
 
 
 def test_build_mlp_follows_the_config():

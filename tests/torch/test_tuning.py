@@ -1,4 +1,3 @@
-import functools
 
 import numpy as np
 import pytest
@@ -16,13 +15,11 @@ BAD = {"n_layers": 1, "units_0": 32, "activation": "relu", "dropout": 0.5, "batc
        "optimizer": "sgd", "lr": 1e-4, "batch_size": 256}
 
 
-@functools.lru_cache
-def digits():
-    from sklearn.datasets import load_digits
+from ..small_data import digits_split  # noqa: E402
 
-    data = load_digits()
-    X, y = (data.images / 16).astype("float32"), data.target
-    return (X[:1000], y[:1000]), (X[1000:1400], y[1000:1400])
+
+def digits():
+    return digits_split(1000, 400)
 
 
 def test_study_reports_every_epoch_and_the_median_pruner_prunes():
