@@ -11,7 +11,7 @@ from importlib import metadata
 from typing import Callable, Sequence
 
 from .datasets import FASHION_MNIST, MNIST, DatasetNotFoundError, load_iris, load_regression
-from .datasets.store import IDXDataset, load_idx_arrays, locate
+from .datasets.store import IDXDataset, cache_arrays, locate
 
 _IDX = {"fashion-mnist": FASHION_MNIST, "mnist": MNIST}
 _BUNDLED: dict[str, Callable[[], object]] = {"iris": load_iris, "regression": load_regression}
@@ -34,9 +34,9 @@ def _status(name: str, *, download: bool) -> tuple[bool, str]:
         return True, "bundled with scikit-learn"
     dataset: IDXDataset = _IDX[name]
     try:
-        located, _ = locate(dataset, download=download, warn=lambda msg: print(f"  warning: {msg}"))
+        located, contents = locate(dataset, download=download, warn=lambda msg: print(f"  warning: {msg}"))
         if download:
-            load_idx_arrays(dataset)  # also builds the parsed-array cache
+            cache_arrays(dataset, contents)  # the parsed-array cache, from the files just verified
     except DatasetNotFoundError as exc:
         return False, str(exc)
     return True, located.describe()

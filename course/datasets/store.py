@@ -243,6 +243,11 @@ def load_idx_arrays(dataset: IDXDataset, data_dir: str | Path | None = None, *, 
     if cached is not None:
         return cached
     _, contents = locate(dataset, data_dir, download=download, progress=progress)
+    return cache_arrays(dataset, contents)
+
+
+def cache_arrays(dataset: IDXDataset, contents: Mapping[str, bytes]) -> dict[str, np.ndarray]:
+    """Parse the verified ``contents`` (from :func:`locate`) and write the array cache."""
     arrays = {role: parse_idx(contents[role], source=dataset.files[role].name) for role in dataset.files}
-    _write_arrays_cache(cache_path, arrays)
+    _write_arrays_cache(_arrays_cache_path(dataset), arrays)
     return arrays
