@@ -10,6 +10,7 @@ from course.keras import count_params as keras_count_params  # noqa: E402
 from course.models import INITIALIZERS, MLPConfig, count_params, layer_plan  # noqa: E402
 
 
+from ..checks import assert_initializer_statistics  # noqa: E402
 from ..small_data import digits  # noqa: E402
 
 
@@ -34,16 +35,7 @@ def test_seed_makes_the_weights_reproducible():
 def test_initializer_statistics_match_the_formula(name):
     fan_in, fan_out = 784, 300
     w = keras.ops.convert_to_numpy(get_initializer(name, seed=0)(shape=(fan_in, fan_out)))  # Keras: (in, out)
-    spec = INITIALIZERS[name]
-    std, bound = spec.target_std(fan_in, fan_out), spec.bound(fan_in, fan_out)
-    if name == "zeros":
-        assert np.all(w == 0)
-        return
-    assert abs(w.mean()) < 0.01 * std
-    assert w.std() == pytest.approx(std, rel=0.02)
-    assert np.abs(w).max() <= bound * (1 + 1e-6)
-    if math.isfinite(bound):
-        assert np.abs(w).max() > 0.95 * bound
+    assert_initializer_statistics(w, name, fan_in, fan_out)
 
 
 def test_build_mlp_uses_the_initializer_of_the_config():

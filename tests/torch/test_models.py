@@ -10,6 +10,7 @@ from course.torch import build_mlp, describe_layers, fit, get_initializer, get_o
 from course.torch import count_params as torch_count_params  # noqa: E402
 
 
+from ..checks import assert_initializer_statistics  # noqa: E402
 from ..small_data import digits  # noqa: E402
 
 
@@ -46,16 +47,7 @@ def test_initializer_statistics_match_the_formula(name):
     fan_in, fan_out = 784, 300
     weight = get_initializer(name)(torch.empty(fan_out, fan_in))  # PyTorch layout: (out, in)
     w = weight.numpy()
-    spec = INITIALIZERS[name]
-    std, bound = spec.target_std(fan_in, fan_out), spec.bound(fan_in, fan_out)
-    if name == "zeros":
-        assert np.all(w == 0)
-        return
-    assert abs(w.mean()) < 0.01 * std
-    assert w.std() == pytest.approx(std, rel=0.02)
-    assert np.abs(w).max() <= bound * (1 + 1e-6)
-    if math.isfinite(bound):  # uniform and truncated normals reach (close to) their bounds
-        assert np.abs(w).max() > 0.95 * bound
+    assert_initializer_statistics(w, name, fan_in, fan_out)
 
 
 def test_build_mlp_uses_the_initializer_of_the_config():
