@@ -36,7 +36,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     course = _course(args)
     options = Options(workers=args.workers, gpus=args.gpus, timeout=args.timeout, cell_timeout=args.cell_timeout,
                       memory_gb=args.memory, threads=args.threads, seed=args.seed, force=args.force,
-                      students=args.student, progress=not args.no_progress, feedback=not args.no_feedback)
+                      students=args.student, progress=not args.no_progress, feedback=not args.no_feedback,
+                      sandbox=args.sandbox)
     report = grade_assignment(course, args.assignment, options)
     print(summary_table(report))
     return 0
@@ -71,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--force", action="store_true", help="grade again what is already graded")
     grade.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto",
+                       help="run student kernels in bubblewrap: auto (default: where it runs, else warn), "
+                            "bwrap (required), none")
     grade.set_defaults(func=cmd_grade)
 
     demo = sub.add_parser("demo", help="build a demo course, grade five sample submissions, print the gradebook")

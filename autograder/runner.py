@@ -25,8 +25,7 @@ import sys
 import time
 import warnings
 from collections import Counter
-from dataclasses import dataclass, field
-from fnmatch import fnmatch
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -35,11 +34,11 @@ from sqlalchemy.exc import SAWarning
 from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 from traitlets.config import Config
 
-from . import feedback, scoring
+from . import feedback, sandbox, scoring
 from .course import Course
 from .devices import Slot, detect_gpus, plan_slots
 from .thresholds import as_dict, load_checks
-from .worker import Job, write_job
+from .worker import Job, walk_files, write_job
 
 EVALUATE_SECONDS = 300  # per threshold check, on top of the notebook's time limit
 DEFAULT_CELL_TIMEOUT = 600
@@ -61,6 +60,7 @@ class Options:
     students: list[str] | None = None
     progress: bool = True
     feedback: bool = True
+    sandbox: str = "auto"  # auto (bubblewrap where it runs), bwrap (required) or none
 
 
 @dataclass
@@ -71,6 +71,7 @@ class Report:
     slots: list[str] = field(default_factory=list)
     seconds: float = 0.0
     grades_csv: str = ""
+    sandbox: str = ""
 
     @property
     def statuses(self) -> Counter:
@@ -78,16 +79,16 @@ class Report:
 
 
 def fingerprint(folder: Path, ignore: list[str]) -> str:
-    """SHA-256 over the submission's files (names and contents)."""
+    """SHA-256 over the submission's files (names and contents; a symlink's target, never followed)."""
     digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if not path.is_file() or any(fnmatch(part, pattern) for part in rel.parts for pattern in ignore):
-            continue
-        digest.update(str(rel).encode() + b"\0")
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
+    for rel, link in walk_files(folder, ignore):
+        digest.update(str(rel).encode() + (b"\1" if link else b"\0"))
+        if link:
+            digest.update(os.readlink(folder / rel).encode())
+        else:
+            with open(folder / rel, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
         digest.update(b"\0")
     return digest.hexdigest()
 
@@ -241,8 +242,8 @@ def _write_autograded(course: Course, job: Job, executed: dict[str, Any]) -> Non
     tmp = dest.with_name(f".{dest.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     work = Path(job.out_dir) / "work"
-    if work.is_dir():
-        shutil.copytree(work, tmp)
+    if work.is_dir():  # the student's symlinks stay behind: they could point at anything
+        shutil.copytree(work, tmp, ignore=lambda folder, names: [n for n in names if os.path.islink(os.path.join(folder, n))])
     tmp.mkdir(parents=True, exist_ok=True)
     for name, nb in executed.items():
         nbformat.write(nb, tmp / f"{name}.ipynb")
@@ -259,7 +260,7 @@ def build_results(course: Course, job: Job, result: dict[str, Any]) -> dict[str,
     assignment, student = job.assignment, job.student
     worker_cells = {(c["notebook"], c["name"]): c for nb in result["notebooks"] for c in nb.get("cells", [])}
     status = result["status"]
-    message = scoring.status_message(status, result.get("detail", ""))
+    message = " ".join([scoring.status_message(status, result.get("detail", "")), *result.get("notes", [])])
     checks = []
     with course.gradebook() as gb:
         submission = gb.find_submission(assignment, student)
@@ -296,6 +297,8 @@ def build_results(course: Course, job: Job, result: dict[str, Any]) -> dict[str,
         "score": score, "max_score": round(max_score, 4), "late_penalty": late, "needs_manual_grade": bool(pending),
         "checks": checks, "runtime_s": result.get("runtime_s"), "device": job.device, "seed": job.seed,
         "peak_memory_mb": result.get("peak_memory_mb"), "detail": result.get("detail", ""),
+        "notes": result.get("notes", []), "tampered": result.get("tampered", []),
+        "sandbox": result.get("sandbox", "none"),
         "fingerprint": job.fingerprint, "graded_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         # Gradescope's results.json
         "execution_time": result.get("runtime_s"), "output": output, "visibility": "visible",
@@ -354,6 +357,13 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
         db_file = Path(course.db_url[len("sqlite:///"):]) if course.db_url.startswith("sqlite:///") else None
         source_dir = course.source_dir(assignment)
         exclude = course.config.get("Autograde", {}).get("exclude_overwriting", {}).get(assignment, [])
+        mode, warning = sandbox.resolve_mode(options.sandbox)
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
+        report.sandbox = mode
+        # The kernel sees none of the course folder; the grader's data, read-only.
+        sandboxing = {"mode": mode, "limits": asdict(sandbox.Limits()), "hide": [str(course.root)],
+                      "data": sandbox.data_dirs(dict(os.environ))}
 
         def make_job(student: str, digest: str, slot: Slot) -> Job:
             out = scratch / student
@@ -368,7 +378,8 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
                        source_dir=str(source_dir), notebooks=notebooks, db_url=db_url, out_dir=str(out),
                        cell_timeout=cell_timeout, timeout=options.timeout, memory_limit=memory, seed=options.seed,
                        env=env, device=slot.device, checks=checks, ignore=ignore,
-                       exclude_overwriting=list(exclude), config=worker_config(config), fingerprint=digest)
+                       exclude_overwriting=list(exclude), config=worker_config(config), fingerprint=digest,
+                       sandbox=sandboxing)
 
         from tqdm import tqdm
 
@@ -450,7 +461,7 @@ def summary_table(report: Report) -> str:
     lines.append("")
     lines.append(f"{report.assignment}: graded {len(report.graded)} ({counts or 'none'}), skipped {len(report.skipped)} "
                  f"already graded, in {report.seconds:.1f} s on {len(report.slots)} slot(s) "
-                 f"[{', '.join(report.slots)}]")
+                 f"[{', '.join(report.slots)}]" + (f", sandbox: {report.sandbox}" if report.sandbox else ""))
     if any(r.get("needs_manual_grade") for r in report.graded):
         lines.append("* answers waiting for a manual grade (nbgrader formgrader)")
     if report.grades_csv:

@@ -88,6 +88,10 @@ STATUS_MESSAGES = {
                "terminaron. Busca bucles infinitos o reduce el entrenamiento.",
     "memory": "La libreta superó el límite de memoria ({detail}) y se detuvo: solo cuentan las celdas que "
               "terminaron. Usa menos datos a la vez (lotes más pequeños) o modelos más pequeños.",
+    "disk": "La libreta escribió más archivos de los permitidos ({detail} en su carpeta) y se detuvo: solo "
+            "cuentan las celdas que terminaron. No guardes datos ni modelos intermedios de más.",
+    "tampered": "La libreta se ejecutó completa, pero {detail}. Las pruebas y las instrucciones son de solo "
+                "lectura: el profesorado revisará la entrega.",
     "crashed": "El kernel de Python se detuvo de golpe (una señal, os._exit o una biblioteca que falló): "
                "solo cuentan las celdas que terminaron antes.",
     "invalid": "No se pudo leer la entrega: {detail}. Entrega el archivo .ipynb que guarda Jupyter, "

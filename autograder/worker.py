@@ -10,6 +10,7 @@ model in a fresh process. The parent process writes everything it returns to the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -22,7 +23,7 @@ import traceback
 from dataclasses import asdict, dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import nbformat
 from jupyter_core.utils import ensure_async, run_sync
@@ -34,12 +35,13 @@ from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateI
 from traitlets import Integer
 from traitlets.config import Config
 
+from . import sandbox as sbx
 from . import scoring, thresholds
 from .course import nbgrader_logger
 from .seeding import seed_code
 
 # Worst first: the status of a submission is the worst status of its notebooks.
-STATUS_ORDER = ("error", "timeout", "memory", "crashed", "invalid", "ok")
+STATUS_ORDER = ("error", "timeout", "memory", "disk", "crashed", "invalid", "tampered", "ok")
 HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
 
 
@@ -67,6 +69,13 @@ class Job:
     exclude_overwriting: list[str] = field(default_factory=list)
     config: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""  # of the submitted files, for resuming
+    sandbox: dict[str, Any] = field(default_factory=dict)  # a sandbox.Sandbox; {} or mode "none": no sandbox
+
+    def sandbox_spec(self) -> sbx.Sandbox | None:
+        if not self.sandbox or self.sandbox.get("mode", "none") == "none":
+            return None
+        spec = dict(self.sandbox)
+        return sbx.Sandbox(**{**spec, "limits": sbx.Limits(**spec.get("limits", {}))})
 
 
 def kernel_pid(km: Any) -> int | None:
@@ -77,35 +86,26 @@ def kernel_pid(km: Any) -> int | None:
     return pid
 
 
-def group_rss(pgid: int) -> int:
-    """Resident memory (bytes) of every process in a process group; 0 where /proc is missing."""
+def tree_size(path: Path) -> int:
+    """Bytes of the files under ``path`` (symlinks not followed)."""
     total = 0
-    page = os.sysconf("SC_PAGE_SIZE")
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return 0
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        # fields[0] is the state (field 3 of stat); pgrp is field 5, rss field 24.
-        if int(fields[2]) == pgid:
-            total += int(fields[21]) * page
+    for root, _, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(root, name)).st_size
     return total
 
 
 class Watchdog(threading.Thread):
-    """Kills the running kernel past the deadline or the memory limit, or when the parent dies."""
+    """Kills the running kernel past the deadline, the memory or the disk limit, or when the parent dies."""
 
-    def __init__(self, deadline: float, memory_limit: int | None, pidfile: Path):
+    def __init__(self, deadline: float, memory_limit: int | None, pidfile: Path, disk_limit: int | None = None,
+                 work: Path | None = None):
         super().__init__(daemon=True)
         self.deadline = deadline
         self.memory_limit = memory_limit
+        self.disk_limit = disk_limit
+        self.work = work
         self.pidfile = pidfile
         self.parent = os.getppid()
         self.kernel: int | None = None
@@ -129,17 +129,22 @@ class Watchdog(threading.Thread):
                 pass
 
     def run(self) -> None:
+        ticks = 0
         while not self._halt.wait(0.25):
+            ticks += 1
             if os.getppid() != self.parent:  # the batch was killed: leave nothing behind
                 self.kill("error")
                 os._exit(3)
             if time.monotonic() > self.deadline:
                 self.kill("timeout")
             elif self.memory_limit and self.kernel is not None:
-                rss = group_rss(self.kernel)
+                rss = sbx.tree_rss(self.kernel)
                 self.peak = max(self.peak, rss)
                 if rss > self.memory_limit:
                     self.kill("memory")
+            if self.disk_limit and self.work is not None and self.kernel is not None and ticks % 8 == 0:
+                if tree_size(self.work) > self.disk_limit:
+                    self.kill("disk")
 
     def stop(self) -> None:
         self._halt.set()
@@ -150,11 +155,26 @@ class GradingExecute(Execute):
 
     seed = Integer(42).tag(config=True)
 
-    def __init__(self, watchdog: Watchdog | None = None, kernel_log: Path | None = None, **kwargs: Any):
+    def __init__(self, watchdog: Watchdog | None = None, kernel_log: Path | None = None,
+                 sandbox: sbx.Sandbox | None = None, uid: int | None = None, gpu: bool = False,
+                 output_limit: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.watchdog = watchdog
         self.kernel_log = kernel_log
+        self.sandbox, self.uid, self.gpu = sandbox, uid, gpu
+        self.output_limit = output_limit
+        self.output_bytes = 0
+        self.truncated = False
+        self.hidden_errors: list[int] = []
         self.executed: set[int] = set()
+
+    def create_kernel_manager(self) -> Any:
+        if self.sandbox is None:
+            return super().create_kernel_manager()
+        self.kernel_manager_class = sbx.SandboxedKernelManager
+        km = super().create_kernel_manager()
+        km.setup(self.sandbox, Path(self.resources["metadata"]["path"]), self.uid, self.gpu)
+        return km
 
     async def async_start_new_kernel(self, **kwargs: Any) -> None:
         if self.kernel_log is not None:  # the kernel process's own output, not the cells'
@@ -180,27 +200,79 @@ class GradingExecute(Execute):
     def on_cell_executed(self, **kwargs: Any) -> None:
         super().on_cell_executed(**kwargs)
         self.executed.add(kwargs["cell_index"])
+        # The kernel's reply says the cell failed, but no error was shown (``showtraceback`` replaced,
+        # say): the failure is recorded anyway, so that nbgrader does not read it as a pass.
+        reply = (kwargs.get("execute_reply") or {}).get("content", {})
+        cell = kwargs["cell"]
+        if reply.get("status") == "error" and not any(o.get("output_type") == "error" for o in cell.outputs):
+            ename, evalue = str(reply.get("ename") or "Error"), str(reply.get("evalue") or "")
+            cell.outputs.append(_error_output(ename, f"{evalue} (el error no se mostró: ¿se ocultó?)"))
+            self.hidden_errors.append(kwargs["cell_index"])
+
+    def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None,
+               cell_index: int) -> NotebookNode | None:
+        """Keep outputs up to ``output_limit`` bytes per notebook; drop the rest, with a note."""
+        if self.output_limit is not None:
+            size = _content_size(msg.get("content", {}))
+            if self.output_bytes + size > self.output_limit:
+                if not self.truncated:
+                    self.truncated = True
+                    note = nbformat.v4.new_output(
+                        "stream", name="stdout",
+                        text=f"\n[salida truncada: la libreta superó {self.output_limit / 2**20:g} MiB de salida]\n")
+                    outs.append(note)
+                return None
+            self.output_bytes += size
+        return super().output(outs, msg, display_id, cell_index)
 
 
-def _copy_tree(src: Path, dest: Path, ignore: list[str]) -> None:
-    for path in sorted(src.rglob("*")):
-        rel = path.relative_to(src)
-        if any(fnmatch(part, pattern) for part in rel.parts for pattern in ignore):
+def _content_size(content: dict[str, Any]) -> int:
+    """Rough bytes of an output message's payload."""
+    size = len(content.get("text", "")) + sum(len(line) for line in content.get("traceback", []))
+    for value in (content.get("data") or {}).values():
+        size += len(value) if isinstance(value, str) else len(json.dumps(value))
+    return size
+
+
+def walk_files(src: Path, ignore: list[str]) -> Iterator[tuple[Path, bool]]:
+    """``(relative path, is_symlink)`` of the regular files and symlinks under ``src``, sorted;
+    symlinked folders are listed, never entered."""
+    for root, dirs, files in os.walk(src):
+        base = Path(root)
+        dirs[:] = sorted(d for d in dirs if not any(fnmatch(d, p) for p in ignore))
+        links = [d for d in dirs if (base / d).is_symlink()]
+        dirs[:] = [d for d in dirs if d not in links]
+        for name in sorted(files + links):
+            path = base / name
+            if any(fnmatch(name, p) for p in ignore):
+                continue
+            if path.is_symlink():
+                yield path.relative_to(src), True
+            elif path.is_file():
+                yield path.relative_to(src), False
+
+
+def _copy_tree(src: Path, dest: Path, ignore: list[str]) -> list[str]:
+    """Copy the regular files; symlinks are left out (they could point at the grader's files)."""
+    skipped = []
+    for rel, link in walk_files(src, ignore):
+        if link:
+            skipped.append(str(rel))
             continue
         target = dest / rel
-        if path.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-        elif path.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists():
-                target.unlink()
-            shutil.copy2(path, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists() or target.is_symlink():
+            target.unlink()
+        shutil.copyfile(src / rel, target)
+    return skipped
 
 
-def prepare_workdir(job: Job, work: Path) -> None:
-    """The submission, then the source's other files over it (as ``nbgrader autograde`` does)."""
+def prepare_workdir(job: Job, work: Path) -> list[str]:
+    """The submission, then the source's other files over it (as ``nbgrader autograde`` does).
+
+    Returns the submission's symlinks, which are not copied."""
     work.mkdir(parents=True, exist_ok=True)
-    _copy_tree(Path(job.submission_dir), work, job.ignore)
+    skipped = _copy_tree(Path(job.submission_dir), work, job.ignore)
     source = Path(job.source_dir)
     if source.is_dir():
         for path in sorted(source.rglob("*")):
@@ -209,9 +281,10 @@ def prepare_workdir(job: Job, work: Path) -> None:
                     or any(fnmatch(part, pattern) for part in rel.parts for pattern in job.ignore)):
                 continue
             (work / rel).parent.mkdir(parents=True, exist_ok=True)
-            if (work / rel).exists():
+            if (work / rel).exists() or (work / rel).is_symlink():
                 (work / rel).unlink()
             shutil.copy2(path, work / rel)
+    return skipped
 
 
 def _error_output(ename: str, evalue: str) -> NotebookNode:
@@ -222,13 +295,63 @@ def has_hidden_tests(cell: NotebookNode, delimiter: str = HIDDEN_BEGIN) -> bool:
     return delimiter in cell.get("source", "")
 
 
+def tampered_cells(nb: NotebookNode, job: Job, name: str, config: Config) -> list[str]:
+    """Read-only cells (tests, instructions) the student deleted or edited, by nbgrader's checksums.
+
+    Each locked cell of the gradebook is rebuilt as the student received it (hidden tests and
+    mark schemes removed) and its checksum compared with the submitted cell's."""
+    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme
+
+    submitted = {}
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id:
+            submitted.setdefault(grade_id, cell)
+    hidden, scheme = ClearHiddenTests(config=config), ClearMarkScheme(config=config)
+    found = []
+    with Gradebook(job.db_url, job.course_id) as gb:
+        try:
+            notebook = gb.find_notebook(name, job.assignment)
+        except MissingEntry:
+            return []
+        grades = {g.name: g for g in notebook.grade_cells}
+        for source in sorted(notebook.source_cells, key=lambda c: c.name):
+            if not source.locked:
+                continue
+            cell = submitted.get(source.name)
+            if cell is None or "nbgrader" not in cell.get("metadata", {}):
+                found.append(f"{source.name} (borrada)")
+                continue
+            meta = {"grade": source.name in grades, "solution": False, "locked": True, "grade_id": source.name,
+                    "schema_version": 3}
+            if source.name in grades:
+                meta["points"] = grades[source.name].max_score
+            make = nbformat.v4.new_code_cell if source.cell_type == "code" else nbformat.v4.new_markdown_cell
+            expected = make(source=source.source, metadata={"nbgrader": meta})
+            hidden._remove_hidden_test_region(expected)
+            if expected.cell_type == "markdown":
+                with contextlib.suppress(Exception):
+                    scheme._remove_mark_scheme_region(expected)
+            try:
+                same = utils.compute_checksum(nbformat.from_dict(cell)) == utils.compute_checksum(expected)
+            except Exception:  # metadata too broken to checksum
+                same = False
+            if not same:
+                found.append(f"{source.name} (modificada)")
+    return found
+
+
 def run_notebook(job: Job, name: str, work: Path, config: Config, watchdog: Watchdog,
-                 log: logging.Logger) -> dict[str, Any]:
+                 log: logging.Logger, sandbox: sbx.Sandbox | None = None, uid: int | None = None) -> dict[str, Any]:
     """Sanitize, execute and score one notebook; returns its part of the worker's result."""
     path = work / f"{name}.ipynb"
-    info: dict[str, Any] = {"name": name, "status": "ok", "detail": "", "cells": [], "dropped_stderr": 0}
-    if not path.exists():
-        info.update(status="invalid", detail=f"falta la libreta {name}.ipynb")
+    info: dict[str, Any] = {"name": name, "status": "ok", "detail": "", "cells": [], "dropped_stderr": 0,
+                            "notes": [], "tampered": []}
+    if not path.exists() or path.is_symlink():
+        others = sorted(p.name for p in work.glob("*.ipynb") if p.stem not in job.notebooks)
+        hint = f" (se encontró {', '.join(others)}: ¿la renombraste?)" if others else ""
+        info.update(status="invalid", detail=f"falta la libreta {name}.ipynb{hint}")
         return info
     try:
         nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
@@ -243,6 +366,14 @@ def run_notebook(job: Job, name: str, work: Path, config: Config, watchdog: Watc
         "unique_key": name,
     }
     try:
+        info["tampered"] = tampered_cells(nb, job, name, config)
+    except Exception as exc:  # never lose a grade over the check itself
+        log.warning("tamper check of %s failed: %s", name, exc)
+    if info["tampered"]:
+        info["status"] = "tampered"
+        info["detail"] = (f"{name}.ipynb: celdas de solo lectura alteradas: {', '.join(info['tampered'])}; "
+                          "se restauraron las originales para calificar")
+    try:
         for cls in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata):
             nb, resources = cls(config=config, log=log).preprocess(nb, resources)
     except Exception as exc:
@@ -251,7 +382,9 @@ def run_notebook(job: Job, name: str, work: Path, config: Config, watchdog: Watc
     nb = nbformat.from_dict(nb)  # cells restored by OverwriteCells hold plain dicts
 
     executor = GradingExecute(watchdog=watchdog, kernel_log=Path(job.out_dir) / "kernel.log", config=config,
-                              log=log, timeout=job.cell_timeout, seed=job.seed)
+                              log=log, timeout=job.cell_timeout, seed=job.seed, sandbox=sandbox, uid=uid,
+                              gpu=job.device.startswith("gpu"),
+                              output_limit=sandbox.limits.output if sandbox else sbx.Limits().output)
     failure = None
     if watchdog.reason:  # the deadline passed during an earlier notebook
         failure = watchdog.reason
@@ -274,10 +407,17 @@ def run_notebook(job: Job, name: str, work: Path, config: Config, watchdog: Watc
             info["detail"] = f"{job.timeout:g} s en total"
         elif failure == "memory":
             info["detail"] = f"{(job.memory_limit or 0) / 2**30:.1f} GiB"
+        elif failure == "disk":
+            info["detail"] = f"{(sandbox.limits.disk if sandbox else 0) / 2**30:.1f} GiB"
         for index, cell in enumerate(nb.cells):
             if cell.cell_type == "code" and utils.is_grade(cell) and index not in executor.executed:
                 cell.outputs = [_error_output("NotRun", "la libreta se detuvo antes de esta celda")]
 
+    if executor.truncated:
+        info["notes"].append(f"{name}.ipynb: la salida superó {executor.output_limit / 2**20:g} MiB y se truncó.")
+    if executor.hidden_errors:
+        info["notes"].append(f"{name}.ipynb: {len(executor.hidden_errors)} celda(s) fallaron sin mostrar el error; "
+                             "cuentan como fallidas.")
     delimiter = config.get("ClearHiddenTests", {}).get("begin_test_delimeter", HIDDEN_BEGIN)
     for cell in nb.cells:
         if utils.is_grade(cell):
@@ -341,16 +481,23 @@ def grade(job: Job) -> dict[str, Any]:
     out = Path(job.out_dir)
     work = out / "work"
     config = Config(job.config)
-    watchdog = Watchdog(start + job.timeout, job.memory_limit, out / "kernel.pid")
+    sandbox = job.sandbox_spec()
+    watchdog = Watchdog(start + job.timeout, job.memory_limit, out / "kernel.pid",
+                        disk_limit=sandbox.limits.disk if sandbox else None, work=work)
     watchdog.start()
     notebooks: list[dict[str, Any]] = []
     checks: list[dict[str, Any]] = []
+    notes: list[str] = []
     detail = ""
     try:
-        prepare_workdir(job, work)
+        links = prepare_workdir(job, work)
+        if links:
+            notes.append(f"Se ignoraron los enlaces simbólicos de la entrega: {', '.join(links[:10])}.")
         log = nbgrader_logger(job.course_root, terminal=False)
-        for name in job.notebooks:
-            notebooks.append(run_notebook(job, name, work, config, watchdog, log))
+        with (sbx.sandbox_user() if sandbox else contextlib.nullcontext(None)) as uid:
+            sbx.own_tree(work, uid)
+            for name in job.notebooks:
+                notebooks.append(run_notebook(job, name, work, config, watchdog, log, sandbox, uid))
         watchdog.stop()
         remaining = max(60.0, job.timeout - (time.monotonic() - start))
         if job.checks:
@@ -374,6 +521,9 @@ def grade(job: Job) -> dict[str, Any]:
     return {
         "student": job.student, "assignment": job.assignment, "status": status,
         "detail": "; ".join(details) or detail, "notebooks": notebooks, "checks": checks,
+        "notes": notes + [note for info in notebooks for note in info.get("notes", [])],
+        "tampered": [f"{info['name']}: {cell}" for info in notebooks for cell in info.get("tampered", [])],
+        "sandbox": "bwrap" if sandbox else "none",
         "runtime_s": round(time.monotonic() - start, 2), "device": job.device,
         "peak_memory_mb": round(watchdog.peak / 2**20, 1) if watchdog.peak else None,
     }
