@@ -32,12 +32,19 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     from .runner import Options, grade_assignment, summary_table
+    from .sandbox import Limits
 
     course = _course(args)
+    limits = Limits()
+    for name, value, unit in (("processes", args.max_processes, 1), ("open_files", args.max_open_files, 1),
+                              ("file_size", args.max_file_mb, 2**20), ("disk", args.max_disk_mb, 2**20),
+                              ("output", args.max_output_mb, 2**20)):
+        if value is not None:
+            setattr(limits, name, int(value * unit))
     options = Options(workers=args.workers, gpus=args.gpus, timeout=args.timeout, cell_timeout=args.cell_timeout,
                       memory_gb=args.memory, threads=args.threads, seed=args.seed, force=args.force,
                       students=args.student, progress=not args.no_progress, feedback=not args.no_feedback,
-                      sandbox=args.sandbox)
+                      sandbox=args.sandbox, limits=limits)
     report = grade_assignment(course, args.assignment, options)
     print(summary_table(report))
     return 0
@@ -75,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto",
                        help="run student kernels in bubblewrap: auto (default: where it runs, else warn), "
                             "bwrap (required), none")
+    limits = grade.add_argument_group("limits per submission (defaults in autograder/sandbox.py: Limits)")
+    limits.add_argument("--max-processes", type=int, help="processes and threads of a sandboxed kernel (512)")
+    limits.add_argument("--max-open-files", type=int, help="open files (1024)")
+    limits.add_argument("--max-file-mb", type=float, help="size of one file written (2048 MB)")
+    limits.add_argument("--max-disk-mb", type=float, help="all files in the working folder (4096 MB)")
+    limits.add_argument("--max-output-mb", type=float, help="cell outputs per notebook; the rest is dropped (8 MB)")
     grade.set_defaults(func=cmd_grade)
 
     demo = sub.add_parser("demo", help="build a demo course, grade five sample submissions, print the gradebook")

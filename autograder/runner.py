@@ -61,6 +61,7 @@ class Options:
     progress: bool = True
     feedback: bool = True
     sandbox: str = "auto"  # auto (bubblewrap where it runs), bwrap (required) or none
+    limits: sandbox.Limits = field(default_factory=lambda: sandbox.Limits())  # processes, files, disk, output
 
 
 @dataclass
@@ -362,7 +363,7 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
             print(f"warning: {warning}", file=sys.stderr)
         report.sandbox = mode
         # The kernel sees none of the course folder; the grader's data, read-only.
-        sandboxing = {"mode": mode, "limits": asdict(sandbox.Limits()), "hide": [str(course.root)],
+        sandboxing = {"mode": mode, "limits": asdict(options.limits), "hide": [str(course.root)],
                       "data": sandbox.data_dirs(dict(os.environ))}
 
         def make_job(student: str, digest: str, slot: Slot) -> Job:

@@ -179,9 +179,12 @@ def _processes() -> dict[int, tuple[int, int, int, int]]:
     return table
 
 
-def tree_rss(root: int) -> int:
+def tree_memory(root: int, limit: int | None = None) -> int:
     """Resident bytes of ``root``, its process group, and every descendant (the whole sandbox:
-    its pid namespace's init is a child of bwrap, so even double-forked processes are counted)."""
+    its pid namespace's init is a child of bwrap, so even double-forked processes are counted).
+
+    Resident sizes count the pages that forked processes share once per process; past ``limit``
+    the sum is taken again with proportional sizes (PSS), which count a shared page once."""
     table = _processes()
     children: dict[int, list[int]] = {}
     for pid, (ppid, _, _, _) in table.items():
@@ -196,7 +199,21 @@ def tree_rss(root: int) -> int:
             if child not in seen:
                 stack.append(child)
     page = os.sysconf("SC_PAGE_SIZE")
-    return sum(table[pid][2] for pid in seen) * page
+    rss = sum(table[pid][2] for pid in seen) * page
+    if limit is None or rss <= limit:
+        return rss
+    return sum(_pss(pid, table[pid][2] * page) for pid in seen)
+
+
+def _pss(pid: int, fallback: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return fallback
 
 
 # -- the command -------------------------------------------------------------------------------

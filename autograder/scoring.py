@@ -47,6 +47,24 @@ def drop_log_stderr(cell: NotebookNode) -> int:
     return dropped
 
 
+def guard_partial_credit(cell: NotebookNode) -> int:
+    """Make nbgrader's rule safe from the student's own outputs; returns how many outputs went.
+
+    nbgrader scores a test cell by its *first* error or numeric result, so code of the student's
+    that prints a result (``sys.displayhook(10)``) before a failing assertion would earn the points.
+    Here a failing cell keeps no numeric result, and a passing one keeps only its last (the cell's
+    own value, shown after everything it called)."""
+    if cell.cell_type != "code" or not utils.is_grade(cell) or utils.is_solution(cell):
+        return 0
+    outputs = cell.get("outputs", [])
+    failed = any(o.get("output_type") == "error" or (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                 for o in outputs)
+    results = [i for i, o in enumerate(outputs) if o.get("output_type") == "execute_result"]
+    drop = set(results if failed else results[:-1])
+    cell.outputs = [o for i, o in enumerate(outputs) if i not in drop]
+    return len(drop)
+
+
 def cell_score(cell: NotebookNode) -> tuple[float | None, float]:
     """``(score, max)`` by nbgrader's own rules (``None``: needs a manual grade)."""
     return utils.determine_grade(cell)

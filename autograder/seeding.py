@@ -3,20 +3,31 @@
 Python's ``random`` and NumPy are seeded at once. TensorFlow and PyTorch are seeded the moment
 the notebook imports them (an import hook), so a NumPy-only notebook never pays for importing
 them, and Keras' default initializers, which draw their seeds from ``random``, are covered too.
-``PYTHONHASHSEED`` is set in the kernel's environment by the worker.
+``PYTHONHASHSEED`` is set in the kernel's environment by the worker. The installed ``course``
+package is imported too (cheap: it loads lazily), so that a ``course/`` folder in the submission
+does not shadow it.
 """
 
 from __future__ import annotations
 
 _TEMPLATE = '''
 def __autograder_seed(seed={seed}):
-    import importlib.abc, importlib.util, random, sys
+    import importlib.abc, importlib.util, os, random, sys
     random.seed(seed)
     try:
         import numpy
         numpy.random.seed(seed)
     except ImportError:
         pass
+    # The installed kit first: a ``course`` folder shipped in the submission cannot stand in for it.
+    saved = sys.path[:]
+    sys.path[:] = [p for p in sys.path if p not in ("", ".", os.getcwd())]
+    try:
+        import course
+    except Exception:
+        pass
+    finally:
+        sys.path[:] = saved
 
     def seed_tensorflow(tf):
         tf.random.set_seed(seed)

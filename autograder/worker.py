@@ -71,11 +71,14 @@ class Job:
     fingerprint: str = ""  # of the submitted files, for resuming
     sandbox: dict[str, Any] = field(default_factory=dict)  # a sandbox.Sandbox; {} or mode "none": no sandbox
 
+    def limits(self) -> sbx.Limits:
+        """Disk and output limits apply with or without the sandbox."""
+        return sbx.Limits(**self.sandbox.get("limits", {}))
+
     def sandbox_spec(self) -> sbx.Sandbox | None:
         if not self.sandbox or self.sandbox.get("mode", "none") == "none":
             return None
-        spec = dict(self.sandbox)
-        return sbx.Sandbox(**{**spec, "limits": sbx.Limits(**spec.get("limits", {}))})
+        return sbx.Sandbox(**{**self.sandbox, "limits": self.limits()})
 
 
 def kernel_pid(km: Any) -> int | None:
@@ -138,7 +141,7 @@ class Watchdog(threading.Thread):
             if time.monotonic() > self.deadline:
                 self.kill("timeout")
             elif self.memory_limit and self.kernel is not None:
-                rss = sbx.tree_rss(self.kernel)
+                rss = sbx.tree_memory(self.kernel, self.memory_limit)
                 self.peak = max(self.peak, rss)
                 if rss > self.memory_limit:
                     self.kill("memory")
@@ -198,16 +201,13 @@ class GradingExecute(Execute):
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     def on_cell_executed(self, **kwargs: Any) -> None:
+        # The kernel's reply says the cell failed, but no error was shown (``showtraceback`` replaced,
+        # say): nbgrader's ``Execute`` records the failure; we note it for the report.
+        reply = (kwargs.get("execute_reply") or {}).get("content", {})
+        if reply.get("status") == "error" and not any(o.get("output_type") == "error" for o in kwargs["cell"].outputs):
+            self.hidden_errors.append(kwargs["cell_index"])
         super().on_cell_executed(**kwargs)
         self.executed.add(kwargs["cell_index"])
-        # The kernel's reply says the cell failed, but no error was shown (``showtraceback`` replaced,
-        # say): the failure is recorded anyway, so that nbgrader does not read it as a pass.
-        reply = (kwargs.get("execute_reply") or {}).get("content", {})
-        cell = kwargs["cell"]
-        if reply.get("status") == "error" and not any(o.get("output_type") == "error" for o in cell.outputs):
-            ename, evalue = str(reply.get("ename") or "Error"), str(reply.get("evalue") or "")
-            cell.outputs.append(_error_output(ename, f"{evalue} (el error no se mostró: ¿se ocultó?)"))
-            self.hidden_errors.append(kwargs["cell_index"])
 
     def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None,
                cell_index: int) -> NotebookNode | None:
@@ -384,7 +384,7 @@ def run_notebook(job: Job, name: str, work: Path, config: Config, watchdog: Watc
     executor = GradingExecute(watchdog=watchdog, kernel_log=Path(job.out_dir) / "kernel.log", config=config,
                               log=log, timeout=job.cell_timeout, seed=job.seed, sandbox=sandbox, uid=uid,
                               gpu=job.device.startswith("gpu"),
-                              output_limit=sandbox.limits.output if sandbox else sbx.Limits().output)
+                              output_limit=job.limits().output)
     failure = None
     if watchdog.reason:  # the deadline passed during an earlier notebook
         failure = watchdog.reason
@@ -408,7 +408,7 @@ def run_notebook(job: Job, name: str, work: Path, config: Config, watchdog: Watc
         elif failure == "memory":
             info["detail"] = f"{(job.memory_limit or 0) / 2**30:.1f} GiB"
         elif failure == "disk":
-            info["detail"] = f"{(sandbox.limits.disk if sandbox else 0) / 2**30:.1f} GiB"
+            info["detail"] = f"{(job.limits().disk or 0) / 2**20:g} MiB"
         for index, cell in enumerate(nb.cells):
             if cell.cell_type == "code" and utils.is_grade(cell) and index not in executor.executed:
                 cell.outputs = [_error_output("NotRun", "la libreta se detuvo antes de esta celda")]
@@ -422,6 +422,7 @@ def run_notebook(job: Job, name: str, work: Path, config: Config, watchdog: Watc
     for cell in nb.cells:
         if utils.is_grade(cell):
             info["dropped_stderr"] += scoring.drop_log_stderr(cell)
+            scoring.guard_partial_credit(cell)
     nb, resources = LimitOutput(config=config, log=log).preprocess(nb, resources)
     for cell in nb.cells:
         if utils.is_task(cell):
@@ -483,7 +484,7 @@ def grade(job: Job) -> dict[str, Any]:
     config = Config(job.config)
     sandbox = job.sandbox_spec()
     watchdog = Watchdog(start + job.timeout, job.memory_limit, out / "kernel.pid",
-                        disk_limit=sandbox.limits.disk if sandbox else None, work=work)
+                        disk_limit=job.limits().disk, work=work)
     watchdog.start()
     notebooks: list[dict[str, Any]] = []
     checks: list[dict[str, Any]] = []
