@@ -1,4 +1,5 @@
-"""Prints seconds per submission: plain `nbgrader autograde` against `autograder grade` with 1 and 2 workers.
+"""Prints seconds per submission: plain `nbgrader autograde` against `autograder grade` with 1 and 2 workers,
+with the sandbox (bubblewrap, where it runs) and without.
 
 All three grade the same submissions of nbgrader's own quickstart course (`nbgrader quickstart`):
 half of them the solution, half the untouched release, two notebooks each. Every run starts
@@ -18,6 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from autograder.sandbox import probe
 
 
 def build_course(base: Path, submissions: int) -> Path:
@@ -45,15 +48,17 @@ def main() -> None:
         course = build_course(Path(tmp), args.submissions)
         ours = [sys.executable, "-m", "autograder.cli", "grade", "ps1", "--no-progress", "--workers"]
         # Like for like first (nbgrader autograde writes no feedback), then ours with its feedback HTML.
-        runs = [("nbgrader autograde", 1, False, ["nbgrader", "autograde", "ps1"]),
-                ("autograder grade", 1, False, ours + ["1", "--no-feedback"]),
-                ("autograder grade", 2, False, ours + ["2", "--no-feedback"]),
-                ("autograder grade", 2, True, ours + ["2"])]
-        for name, workers, feedback, cmd in runs:
+        runs = [("nbgrader autograde", 1, False, "none", ["nbgrader", "autograde", "ps1"]),
+                ("autograder grade", 1, False, "none", ours + ["1", "--no-feedback", "--sandbox", "none"]),
+                ("autograder grade", 1, False, "auto", ours + ["1", "--no-feedback", "--sandbox", "auto"]),
+                ("autograder grade", 2, False, "auto", ours + ["2", "--no-feedback", "--sandbox", "auto"]),
+                ("autograder grade", 2, True, "auto", ours + ["2"])]
+        for name, workers, feedback, sandbox, cmd in runs:
             copy = Path(tmp) / f"run-{len(os.listdir(tmp))}"
             shutil.copytree(course, copy)
             seconds = timed(cmd, copy)
             print(json.dumps({"benchmark": "grading", "grader": name, "workers": workers, "feedback": feedback,
+                              "sandbox": "bwrap" if sandbox == "auto" and probe() is None else "none",
                               "submissions": args.submissions, "notebooks_each": 2, "cpus": os.cpu_count(),
                               "seconds": round(seconds, 2),
                               "seconds_per_submission": round(seconds / args.submissions, 2)}), flush=True)
