@@ -3,6 +3,7 @@
     autograder release ASSIGNMENT... [--course-dir DIR]
     autograder grade ASSIGNMENT [--course-dir DIR] [--student ID...] [--workers N] [--gpus auto|none|0,1]
                      [--timeout SECONDS] [--cell-timeout SECONDS] [--memory GB] [--force]
+                     [--backend local|ray] [--address ADDRESS]
     autograder demo [--out DIR]
 """
 
@@ -44,7 +45,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     options = Options(workers=args.workers, gpus=args.gpus, timeout=args.timeout, cell_timeout=args.cell_timeout,
                       memory_gb=args.memory, threads=args.threads, seed=args.seed, force=args.force,
                       students=args.student, progress=not args.no_progress, feedback=not args.no_feedback,
-                      sandbox=args.sandbox, limits=limits)
+                      sandbox=args.sandbox, limits=limits, backend=args.backend, address=args.address)
     report = grade_assignment(course, args.assignment, options)
     print(summary_table(report))
     return 0
@@ -82,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto",
                        help="run student kernels in bubblewrap: auto (default: where it runs, else warn), "
                             "bwrap (required), none")
+    grade.add_argument("--backend", choices=("local", "ray"), default="local",
+                       help="where submissions run: local (default: worker processes on this machine) or ray "
+                            "(one Ray task per submission, with one GPU where the cluster has GPUs; "
+                            "pip install 'dl-course-kit[ray]')")
+    grade.add_argument("--address", help="with --backend ray: the cluster to use (host:port, ray://host:port, or "
+                                         "auto for the one `ray start` runs here); default: a local Ray instance "
+                                         "with --workers x --threads CPUs, shut down at the end")
     limits = grade.add_argument_group("limits per submission (defaults in autograder/sandbox.py: Limits)")
     limits.add_argument("--max-processes", type=int, help="processes and threads of a sandboxed kernel (512)")
     limits.add_argument("--max-open-files", type=int, help="open files (1024)")

@@ -1,7 +1,7 @@
 """Grade a batch: one worker process per submission, the gradebook written by this process only.
 
-The parent plans slots (GPUs or CPU workers), starts a worker per submission, kills one that
-overstays, and, one submission at a time, writes what the worker returned: nbgrader's gradebook
+The parent plans slots (GPUs or CPU workers), starts a worker per submission (on this machine,
+or one Ray task each: see ``backends``), kills one that overstays, and, one submission at a time, writes what the worker returned: nbgrader's gradebook
 (its own ``SaveAutoGrades`` and ``AssignLatePenalties``), ``autograded/``, the feedback HTML and,
 last, ``results/ASSIGNMENT/STUDENT.json``. That file marks the submission as graded: a batch
 killed at any point loses no finished submission, and the next run grades the others (a
@@ -15,12 +15,8 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
-import multiprocessing
-import multiprocessing.connection
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import time
 import warnings
@@ -35,10 +31,11 @@ from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 from traitlets.config import Config
 
 from . import feedback, sandbox, scoring
+from .backends import Handle, open_backend
 from .course import Course
-from .devices import Slot, detect_gpus, plan_slots
+from .devices import Slot
 from .thresholds import as_dict, load_checks
-from .worker import Job, walk_files, write_job
+from .worker import Job, walk_files
 
 EVALUATE_SECONDS = 300  # per threshold check, on top of the notebook's time limit
 DEFAULT_CELL_TIMEOUT = 600
@@ -62,6 +59,8 @@ class Options:
     feedback: bool = True
     sandbox: str = "auto"  # auto (bubblewrap where it runs), bwrap (required) or none
     limits: sandbox.Limits = field(default_factory=lambda: sandbox.Limits())  # processes, files, disk, output
+    backend: str = "local"  # "local" (worker processes here) or "ray"
+    address: str | None = None  # Ray cluster; None: a local Ray instance
 
 
 @dataclass
@@ -102,13 +101,6 @@ def write_json(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
-def memory_bytes() -> int:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 0
-
-
 @contextlib.contextmanager
 def course_lock(course: Course) -> Iterator[None]:
     """One grading batch per course at a time."""
@@ -136,64 +128,6 @@ def _jsonable(value: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
-
-
-# -- running workers ---------------------------------------------------------------------------
-class Running:
-    """A worker process and the submission it grades."""
-
-    def __init__(self, job: Job, slot: Slot, hard_deadline: float):
-        self.job, self.slot, self.deadline = job, slot, hard_deadline
-        self.killed = False
-        job_file = write_job(job)
-        if "fork" in multiprocessing.get_all_start_methods() and sys.platform.startswith("linux"):
-            # A forked worker starts in milliseconds (nbgrader's imports are already loaded).
-            self.process: Any = multiprocessing.get_context("fork").Process(target=_child, args=(str(job_file),))
-            self.process.start()
-            self.sentinel = self.process.sentinel
-        else:
-            self.process = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(job_file)],
-                                            start_new_session=True)
-            self.sentinel = None
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def done(self) -> bool:
-        if self.sentinel is not None:
-            return self.process.exitcode is not None
-        return self.process.poll() is not None
-
-    def kill(self) -> None:
-        """Kill the worker, its kernel and anything they started."""
-        self.killed = True
-        pidfile = Path(self.job.out_dir) / "kernel.pid"
-        pids = [self.pid]
-        if pidfile.exists():
-            with contextlib.suppress(ValueError):
-                pids.append(int(pidfile.read_text()))
-        for pid in pids:
-            for kill in (os.killpg, os.kill):
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    kill(pid, signal.SIGKILL)
-        self.wait()
-
-    def wait(self) -> None:
-        if self.sentinel is not None:
-            self.process.join()
-        else:
-            self.process.wait()
-
-
-def _child(job_file: str) -> None:
-    os.setsid()  # its own process group: the parent can kill it with everything it started
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    from .worker import main
-
-    code = main(job_file)
-    sys.stdout.flush()
-    os._exit(code)
 
 
 # -- writing results ---------------------------------------------------------------------------
@@ -344,10 +278,11 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
                         report.skipped.append(student)
                         continue
             pending.append((student, digest))
-        slots = plan_slots(options.gpus, [i for i, _ in detect_gpus()] if options.gpus != "none" else [],
-                           options.workers, threads=options.threads)
+        backend = open_backend(options.backend, address=options.address, gpus=options.gpus, workers=options.workers,
+                               threads=options.threads)
+        slots = backend.slots
         report.slots = [s.label for s in slots]
-        memory = int(options.memory_gb * 2**30) if options.memory_gb else int(0.8 * memory_bytes() / len(slots)) or None
+        memory = int(options.memory_gb * 2**30) if options.memory_gb else int(0.8 * backend.slot_memory) or None
         cell_timeout = options.cell_timeout or int(course.config.get("Execute", {}).get("timeout", 0) or DEFAULT_CELL_TIMEOUT)
         config = course.config
         scratch = course.root / ".autograder-tmp"
@@ -388,7 +323,7 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
         bar = tqdm(total=len(pending), unit="submission", desc=f"grading {assignment}", disable=not options.progress,
                    file=sys.stderr, dynamic_ncols=True)
         free = list(slots)
-        running: list[Running] = []
+        running: list[Handle] = []
         queue = list(pending)
         try:
             while queue or running:
@@ -397,12 +332,8 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
                     slot = free.pop(0)
                     job = make_job(student, digest, slot)
                     hard = time.monotonic() + options.timeout + EVALUATE_SECONDS * len(checks) + 60
-                    running.append(Running(job, slot, hard))
-                sentinels = [r.sentinel for r in running if r.sentinel is not None]
-                if sentinels:
-                    multiprocessing.connection.wait(sentinels, timeout=0.5)
-                else:
-                    time.sleep(0.2)
+                    running.append(backend.start(job, slot, hard))
+                backend.wait_any(running, timeout=0.5)
                 for run in list(running):
                     if not run.done() and time.monotonic() > run.deadline:
                         run.kill()
@@ -422,13 +353,14 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
             raise
         finally:
             bar.close()
+            backend.close()
             shutil.rmtree(scratch, ignore_errors=True)
         report.grades_csv = str(course.export_grades())
     report.seconds = round(time.monotonic() - start, 2)
     return report
 
 
-def _finish(course: Course, run: Running, config: Config, with_feedback: bool) -> dict[str, Any]:
+def _finish(course: Course, run: Handle, config: Config, with_feedback: bool) -> dict[str, Any]:
     job = run.job
     result_file = Path(job.out_dir) / "result.json"
     if result_file.exists():

@@ -51,7 +51,7 @@ INSIDE_WORK = "/submission"
 INSIDE_HOME = "/tmp/home"
 UID_BASE = 61000  # uids 61000-61127: one per submission running at a time
 UID_COUNT = 128
-LOCK_DIR = Path(tempfile.gettempdir()) / "autograder-uids"
+LOCK_DIR = Path("/tmp/autograder-uids")  # fixed, whatever TMPDIR says: every grader here must share it
 # The environment the kernel may see; everything else (tokens, keys, paths) stays out.
 ENV_KEEP = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONHASHSEED", "CUDA_VISIBLE_DEVICES",
             "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES", "LD_LIBRARY_PATH", "KERAS_BACKEND",
