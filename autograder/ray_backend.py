@@ -31,13 +31,12 @@ import tarfile
 import tempfile
 import time
 from dataclasses import asdict, dataclass
-from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
 from .backends import Handle, kill_tree
 from .devices import Slot, _thread_env, plan_slots
-from .worker import Job, walk_files
+from .worker import Job, support_files, walk_files
 
 MAX_BUNDLE = 512 * 2**20  # bytes of out dir a task may send back
 DRIVER_GRACE = 300.0  # seconds past the hard deadline before the driver cancels a task itself
@@ -110,13 +109,7 @@ COURSE, SUBMISSION, SOURCE, OUT = "course-root", "submission-dir", "source-dir",
 
 def _regular_files(folder: Path) -> list[Path]:
     """The regular files under ``folder``, relative, sorted; symlinks are neither listed nor entered."""
-    found = []
-    for root, dirs, files in os.walk(folder):
-        base = Path(root)
-        dirs[:] = sorted(d for d in dirs if not (base / d).is_symlink())
-        found += [(base / f).relative_to(folder) for f in files
-                  if (base / f).is_file() and not (base / f).is_symlink()]
-    return sorted(found)
+    return sorted(rel for rel, link in walk_files(folder, []) if not link)
 
 
 def pack_inputs(job: Job) -> bytes:
@@ -134,12 +127,8 @@ def pack_inputs(job: Job) -> bytes:
             else:
                 tar.add(submission / rel, arcname=f"{SUBMISSION}/{rel.as_posix()}", recursive=False)
         source = Path(job.source_dir)
-        if source.is_dir():  # the instructor's files: links followed, as the worker's copy does
-            for path in sorted(source.rglob("*")):
-                rel = path.relative_to(source)
-                if (path.is_file() and path.suffix != ".ipynb"
-                        and not any(fnmatch(part, pattern) for part in rel.parts for pattern in job.ignore)):
-                    tar.add(path.resolve(), arcname=f"{SOURCE}/{rel.as_posix()}", recursive=False)
+        for rel in support_files(job):  # the instructor's files: links followed, as the worker's copy does
+            tar.add((source / rel).resolve(), arcname=f"{SOURCE}/{rel.as_posix()}", recursive=False)
         out = Path(job.out_dir)
         for rel in _regular_files(out):
             tar.add(out / rel, arcname=f"{OUT}/{rel.as_posix()}", recursive=False)

@@ -252,38 +252,40 @@ def walk_files(src: Path, ignore: list[str]) -> Iterator[tuple[Path, bool]]:
                 yield path.relative_to(src), False
 
 
-def _copy_tree(src: Path, dest: Path, ignore: list[str]) -> list[str]:
-    """Copy the regular files; symlinks are left out (they could point at the grader's files)."""
-    skipped = []
-    for rel, link in walk_files(src, ignore):
-        if link:
-            skipped.append(str(rel))
-            continue
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists() or target.is_symlink():
-            target.unlink()
-        shutil.copyfile(src / rel, target)
-    return skipped
+def support_files(job: Job) -> list[Path]:
+    """The source's files that go over the submission (relative): all but its notebooks, the
+    ignored names and ``exclude_overwriting``, as ``nbgrader autograde`` does. The instructor's
+    symlinks to files count (they are followed); symlinked folders are not entered."""
+    source = Path(job.source_dir)
+    if not source.is_dir():
+        return []
+    return [rel for rel, _ in walk_files(source, job.ignore)
+            if rel.suffix != ".ipynb" and str(rel) not in job.exclude_overwriting and (source / rel).is_file()]
+
+
+def _place(src: Path, target: Path, copy: Any = shutil.copyfile) -> None:
+    """Copy ``src`` to ``target``, replacing a file or a symlink already there."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() or target.is_symlink():
+        target.unlink()
+    copy(src, target)
 
 
 def prepare_workdir(job: Job, work: Path) -> list[str]:
     """The submission, then the source's other files over it (as ``nbgrader autograde`` does).
 
-    Returns the submission's symlinks, which are not copied."""
+    The submission's regular files are copied without their mode bits; its symlinks (which could
+    point at the grader's files) are left out and returned."""
     work.mkdir(parents=True, exist_ok=True)
-    skipped = _copy_tree(Path(job.submission_dir), work, job.ignore)
-    source = Path(job.source_dir)
-    if source.is_dir():
-        for path in sorted(source.rglob("*")):
-            rel = path.relative_to(source)
-            if (not path.is_file() or path.suffix == ".ipynb" or str(rel) in job.exclude_overwriting
-                    or any(fnmatch(part, pattern) for part in rel.parts for pattern in job.ignore)):
-                continue
-            (work / rel).parent.mkdir(parents=True, exist_ok=True)
-            if (work / rel).exists() or (work / rel).is_symlink():
-                (work / rel).unlink()
-            shutil.copy2(path, work / rel)
+    submission = Path(job.submission_dir)
+    skipped = []
+    for rel, link in walk_files(submission, job.ignore):
+        if link:
+            skipped.append(str(rel))
+        else:
+            _place(submission / rel, work / rel)
+    for rel in support_files(job):
+        _place(Path(job.source_dir) / rel, work / rel, copy=shutil.copy2)
     return skipped
 
 
