@@ -1,12 +1,13 @@
 # The two commands of the README: `make demo` (set up, then the main job) and `make test`.
 PYTHON ?= python3
-# pytest workers: each file (a notebook's cells, the autograder's shared batch) stays on one worker.
+# pytest workers: each file (a notebook's cells, the autograder's shared batch) stays on one worker
+# (the scheduler in conftest.py).
 JOBS ?= 2
 export PYTHON
 
 .PHONY: setup demo test bench
 
-.install.stamp: pyproject.toml scripts/setup.sh
+.install.stamp: pyproject.toml requirements/constraints.txt scripts/setup.sh
 	bash scripts/setup.sh
 	touch $@
 
@@ -18,7 +19,7 @@ demo: .install.stamp
 	$(PYTHON) -m autograder.cli demo --out demo-course
 
 test: .install.stamp
-	COURSE_FAST=1 $(PYTHON) -m pytest -n $(JOBS) --dist loadgroup
+	COURSE_FAST=1 $(PYTHON) -m pytest -n $(JOBS)
 
 bench: .install.stamp
 	for b in benchmarks/*.py; do $(PYTHON) $$b || exit 1; done

@@ -26,9 +26,23 @@ if [ ${#need[@]} -gt 0 ]; then
     fi
 fi
 
+# The exact versions CI tested (requirements/constraints.txt, made by scripts/lock.py), where
+# this Python is the one they were locked for; elsewhere pyproject.toml's ranges alone.
+# COURSE_CONSTRAINTS=none installs by the ranges; COURSE_CONSTRAINTS=FILE uses another lock.
+constraints=${COURSE_CONSTRAINTS:-requirements/constraints.txt}
+if [ "$constraints" != none ]; then
+    locked=$(sed -n 's/^# python \([0-9.]*\) .*/\1/p' "$constraints")
+    running=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    if [ "$locked" != "$running" ]; then
+        echo "setup: $constraints is locked for Python $locked, this is $running: installing by pyproject.toml's ranges" >&2
+        constraints=none
+    fi
+fi
+pin=()
+[ "$constraints" = none ] || pin=(-c "$constraints")
+
 # PyTorch first, pinned: on the course machines this is the CPU wheel on disk. The project's own
 # torch requirement is a range that 2.13 satisfies, so the next step adds no other torch build.
-"$PYTHON" -m pip install -q "torch==2.13.0"
-"$PYTHON" -m pip install -q -e ".[all,test]"
-"$PYTHON" -m ipykernel install --user --name python3 >/dev/null 2>&1 || true
-echo "setup: done ($("$PYTHON" -c 'import course; print("course", course.__version__)'))"
+"$PYTHON" -m pip install -q "${pin[@]}" "torch==2.13.0"
+"$PYTHON" -m pip install -q "${pin[@]}" -e ".[all,test]"
+echo "setup: done ($("$PYTHON" -c 'import course, sys; print("course", course.__version__, "in", sys.prefix)'))"

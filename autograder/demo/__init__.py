@@ -18,6 +18,7 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -148,6 +149,34 @@ def gradebook_table(course_root: Path, assignment: str = ASSIGNMENT) -> str:
     return "\n".join(lines)
 
 
+def check_grades(results: dict[str, dict]) -> list[str]:
+    """What differs from the grades the demo must give (empty when all is as expected).
+
+    The reference gets every automatic point (the written answer waits for a manual grade), the
+    blank and the hanging submissions nothing, the crash its first two exercises (5 points), and
+    the partial one something in between: the same on any machine and wherever the kit lives."""
+    problems = []
+
+    def expect(student: str, status: str, ok: Any, what: str) -> None:
+        result = results.get(student)
+        if result is None:
+            problems.append(f"{student}: not graded")
+        elif result["status"] != status or not ok(result):
+            problems.append(f"{student}: expected {status} with {what}, got {result['status']} with "
+                            f"{result['score']:g} of {result['max_score']:g} ({result.get('detail') or result['message']})")
+
+    def automatic(result: dict) -> float:
+        return sum(c["max"] for c in result["checks"] if not c["manual"])
+
+    expect("reference", "ok", lambda r: r["score"] == automatic(r) and r["needs_manual_grade"],
+           "every automatic point")
+    expect("blank", "ok", lambda r: r["score"] == 0, "0 points")
+    expect("partial", "ok", lambda r: 0 < r["score"] < automatic(r), "partial credit")
+    expect("crash", "crashed", lambda r: r["score"] == 5, "5 points")
+    expect("hang", "timeout", lambda r: r["score"] == 0, "0 points")
+    return problems
+
+
 def run_demo(out: Path, workers: int = 2, progress: bool = True, timeout: float = 240, cell_timeout: int = 90) -> int:
     """Build, release, submit, grade (short time limits) and print the gradebook."""
     from ..runner import Options, grade_assignment, summary_table
@@ -162,8 +191,13 @@ def run_demo(out: Path, workers: int = 2, progress: bool = True, timeout: float 
     print(gradebook_table(root))
     print()
     print(f"results: {root / 'results' / ASSIGNMENT}/STUDENT.json   feedback: {root / 'feedback'}/STUDENT/{ASSIGNMENT}/")
+    problems = check_grades({r["student"]: r for r in report.graded})
+    for problem in problems:
+        print(f"demo check FAILED: {problem}", file=sys.stderr)
+    if not problems:
+        print("demo check: every submission got the grade it should")
     sys.stdout.flush()
-    return 0
+    return 1 if problems else 0
 
 
 def _course(root: Path):

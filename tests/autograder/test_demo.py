@@ -108,3 +108,14 @@ def test_evaluator_recomputes_the_recorded_value(demo):
     value = json.loads(out.stdout.strip().splitlines()[-1])["value"]
     recorded = [c for c in demo.results["reference"]["checks"] if c["name"] == "modelo_final"][0]["value"]
     assert value == pytest.approx(recorded)
+
+
+def test_demo_checks_its_own_grades(demo):
+    from autograder.demo import check_grades
+
+    assert check_grades(demo.results) == []
+    assert "demo check: every submission got the grade it should" in demo.first.stdout
+    worse = {**demo.results, "reference": {**demo.results["reference"], "score": 7.0}}
+    del worse["hang"]
+    problems = check_grades(worse)
+    assert len(problems) == 2 and problems[0].startswith("reference: expected ok") and problems[1] == "hang: not graded"
