@@ -3,7 +3,7 @@
     autograder release ASSIGNMENT... [--course-dir DIR]
     autograder grade ASSIGNMENT [--course-dir DIR] [--student ID...] [--workers N] [--gpus auto|none|0,1]
                      [--timeout SECONDS] [--cell-timeout SECONDS] [--memory GB] [--force]
-                     [--backend local|ray] [--address ADDRESS]
+                     [--backend local|ray] [--address ADDRESS] [--no-preflight] [--max-... limits]
     autograder demo [--out DIR]
 """
 
@@ -39,13 +39,16 @@ def cmd_grade(args: argparse.Namespace) -> int:
     limits = Limits()
     for name, value, unit in (("processes", args.max_processes, 1), ("open_files", args.max_open_files, 1),
                               ("file_size", args.max_file_mb, 2**20), ("disk", args.max_disk_mb, 2**20),
-                              ("output", args.max_output_mb, 2**20)):
+                              ("output", args.max_output_mb, 2**20), ("files", args.max_files, 1),
+                              ("notebook", args.max_notebook_mb, 2**20), ("cells", args.max_cells, 1),
+                              ("model", args.max_model_mb, 2**20)):
         if value is not None:
             setattr(limits, name, int(value * unit))
     options = Options(workers=args.workers, gpus=args.gpus, timeout=args.timeout, cell_timeout=args.cell_timeout,
                       memory_gb=args.memory, threads=args.threads, seed=args.seed, force=args.force,
                       students=args.student, progress=not args.no_progress, feedback=not args.no_feedback,
-                      sandbox=args.sandbox, limits=limits, backend=args.backend, address=args.address)
+                      sandbox=args.sandbox, limits=limits, backend=args.backend, address=args.address,
+                      preflight=not args.no_preflight)
     report = grade_assignment(course, args.assignment, options)
     print(summary_table(report))
     return 0
@@ -90,12 +93,18 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--address", help="with --backend ray: the cluster to use (host:port, ray://host:port, or "
                                          "auto for the one `ray start` runs here); default: a local Ray instance "
                                          "with --workers x --threads CPUs, shut down at the end")
+    grade.add_argument("--no-preflight", action="store_true",
+                       help="skip the check that a sandboxed kernel and evaluator work here before anyone is graded")
     limits = grade.add_argument_group("limits per submission (defaults in autograder/sandbox.py: Limits)")
     limits.add_argument("--max-processes", type=int, help="processes and threads of a sandboxed kernel (512)")
     limits.add_argument("--max-open-files", type=int, help="open files (1024)")
     limits.add_argument("--max-file-mb", type=float, help="size of one file written (2048 MB)")
     limits.add_argument("--max-disk-mb", type=float, help="all files in the working folder (4096 MB)")
     limits.add_argument("--max-output-mb", type=float, help="cell outputs per notebook; the rest is dropped (8 MB)")
+    limits.add_argument("--max-files", type=int, help="files and folders in a submission or its working folder (5000)")
+    limits.add_argument("--max-notebook-mb", type=float, help="size of a submitted notebook (16 MB)")
+    limits.add_argument("--max-cells", type=int, help="cells of a submitted notebook (2000)")
+    limits.add_argument("--max-model-mb", type=float, help="each file a threshold check loads (512 MB)")
     grade.set_defaults(func=cmd_grade)
 
     demo = sub.add_parser("demo", help="build a demo course, grade five sample submissions, print the gradebook")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -37,10 +38,23 @@ def nbgrader_logger(root: str | Path, terminal: bool = True) -> logging.Logger:
     return logger
 
 
+def use_environment_tools() -> None:
+    """Put this Python's ``bin`` folder first on ``PATH``, as activating its environment would.
+
+    nbgrader runs ``alembic`` (its gradebook's migrations) by name: with a virtual environment's
+    Python called by its path (``/tmp/venv/bin/python -m autograder ...``, cron, CI), the
+    command is not found, or a different installation's is."""
+    bindir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[:1] != [bindir]:
+        os.environ["PATH"] = os.pathsep.join([bindir, *(p for p in path.split(os.pathsep) if p and p != bindir)])
+
+
 class Course:
     """One nbgrader course directory: its config, paths and gradebook."""
 
     def __init__(self, root: str | Path = "."):
+        use_environment_tools()
         self.root = Path(root).resolve()
         if not self.root.is_dir():
             raise FileNotFoundError(f"course directory {self.root} does not exist")

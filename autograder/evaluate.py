@@ -1,9 +1,15 @@
-"""Compute a metric of a saved model on the grader's own data: ``python -m autograder.evaluate``.
+"""Predictions of a student's saved model: ``python -m autograder.evaluate``, run in the sandbox.
 
-Runs in a fresh process that never ran the student's code, and trusts nothing but the model
-file: a Keras ``.keras`` archive (loaded with ``safe_mode=True``, so no arbitrary code) or a
-PyTorch ``state_dict`` with its ``MLPConfig`` JSON (loaded by ``course.torch.load_model`` with
-``weights_only=True``). Prints one JSON line: ``{"value": ..., "n": ...}`` or ``{"error": ...}``.
+The grader (:func:`autograder.thresholds.evaluate`) hands this program checked copies of the
+model's files and the inputs of its own data split, in a read-only folder; it never sees the
+labels. It loads the model (a Keras ``.keras`` archive with ``safe_mode=True``, or a PyTorch
+``state_dict`` with its ``MLPConfig`` JSON via ``course.torch.load_model``, ``weights_only=True``)
+and writes the predictions as ``.npy``; the grader computes the metric itself.
+
+On stdout, one JSON object a line: ``{"ready": true}`` once the framework is imported and the
+inputs read (before the model is touched: a failure until then is the grader's), then
+``{"ok": true, "n": N}`` or ``{"error": "..."}``. ``--probe`` builds a tiny model of its own
+instead of loading one: the grader's preflight.
 """
 
 from __future__ import annotations
@@ -18,22 +24,11 @@ from typing import Any
 
 import numpy as np
 
-DATASETS = ("fashion_mnist", "regression")
-METRICS = ("accuracy", "mse", "mae")
+FRAMEWORKS = ("keras", "torch")
 
 
-def load_split(dataset: str, validation: float, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """The grader's ``(X, y)``: ``split`` is ``train``, ``valid`` or ``test``."""
-    from course import datasets
-
-    if dataset == "fashion_mnist":
-        splits = datasets.load_fashion_mnist(validation=validation, normalize=True, flatten=False)
-    elif dataset == "regression":
-        splits = datasets.load_regression(validation=float(validation))
-    else:
-        raise ValueError(f"unknown dataset {dataset!r}; expected one of {DATASETS}")
-    part = {"train": splits[0], "valid": splits[1], "test": splits[2]}[split]
-    return np.asarray(part[0]), np.asarray(part[1])
+def _say(**message: Any) -> None:
+    print(json.dumps(message), flush=True)
 
 
 def _fit_shape(X: np.ndarray, shape: tuple[int | None, ...]) -> np.ndarray:
@@ -45,11 +40,12 @@ def _fit_shape(X: np.ndarray, shape: tuple[int | None, ...]) -> np.ndarray:
 
 
 def predict_keras(path: Path, X: np.ndarray) -> np.ndarray:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
+    if path.suffix == ".keras" and not zipfile.is_zipfile(path):
+        raise ValueError(f"{path.name} is not a Keras archive (save it with model.save(...))")
     model = keras.saving.load_model(path, safe_mode=True, compile=False)
-    X = _fit_shape(X.astype("float32"), tuple(model.inputs[0].shape))
+    X = _fit_shape(X, tuple(model.inputs[0].shape))
     return np.asarray(model.predict(X, batch_size=512, verbose=0))
 
 
@@ -60,7 +56,6 @@ def predict_torch(path: Path, X: np.ndarray) -> np.ndarray:
 
     model = load_model(path)
     model.eval()
-    X = X.astype("float32")
     errors = []
     # An MLP takes flat vectors; a convolutional net (N, 1, H, W); try the layouts in that order.
     for shaped in (X.reshape(len(X), -1), X.reshape((len(X), 1) + X.shape[1:]), X):
@@ -73,62 +68,49 @@ def predict_torch(path: Path, X: np.ndarray) -> np.ndarray:
     raise ValueError(f"the model accepts none of the input layouts tried: {errors}")
 
 
-def metric(name: str, y: np.ndarray, pred: np.ndarray) -> float:
-    if name == "accuracy":
-        if pred.ndim == 2 and pred.shape[1] > 1:
-            labels = pred.argmax(axis=1)
-        else:  # one output: a probability or a logit of the positive class
-            flat = pred.reshape(len(pred))
-            labels = (flat > (0.5 if flat.min() >= 0 and flat.max() <= 1 else 0.0)).astype(int)
-        return float(np.mean(labels == y.reshape(len(y))))
-    diff = pred.reshape(len(pred), -1)[:, 0] - y.reshape(len(y))
-    if name == "mse":
-        return float(np.mean(diff ** 2))
-    if name == "mae":
-        return float(np.mean(np.abs(diff)))
-    raise ValueError(f"unknown metric {name!r}; expected one of {METRICS}")
+def tiny_model(framework: str, X: np.ndarray, folder: Path) -> Path:
+    """A small untrained model for the inputs' shape, saved as students save theirs (the probe)."""
+    if framework == "keras":
+        import keras
 
+        model = keras.Sequential([keras.Input(shape=X.shape[1:]), keras.layers.Flatten(), keras.layers.Dense(10)])
+        path = folder / "probe.keras"
+        model.save(path)
+        return path
+    from course.models import MLPConfig
+    from course.torch import build_mlp, save_model
 
-def framework_of(path: Path, framework: str) -> str:
-    if framework != "auto":
-        return framework
-    return "keras" if path.suffix in (".keras", ".h5") else "torch"
-
-
-def evaluate(model: str | Path, dataset: str = "fashion_mnist", validation: float = 5000, split: str = "valid",
-             metric_name: str = "accuracy", framework: str = "auto") -> dict[str, Any]:
-    path = Path(model)
-    kind = framework_of(path, framework)
-    if kind == "keras" and path.suffix == ".keras" and not zipfile.is_zipfile(path):
-        raise ValueError(f"{path.name} is not a Keras archive (save it with model.save(...))")
-    X, y = load_split(dataset, validation, split)
-    pred = predict_keras(path, X) if kind == "keras" else predict_torch(path, X)
-    if len(pred) != len(y):
-        raise ValueError(f"the model gave {len(pred)} predictions for {len(y)} examples")
-    return {"metric": metric_name, "value": metric(metric_name, y, pred), "n": int(len(y)), "framework": kind}
-
-
-def _number(text: str) -> float:
-    value = float(text)
-    return int(value) if value.is_integer() and value >= 1 else value
+    config = MLPConfig(input_shape=X.shape[1:], hidden=(8,))
+    return save_model(build_mlp(config), config, folder / "probe.pt")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.evaluate", description=__doc__.splitlines()[0])
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--dataset", default="fashion_mnist", choices=DATASETS)
-    parser.add_argument("--validation", type=_number, default=5000)
-    parser.add_argument("--split", default="valid", choices=("train", "valid", "test"))
-    parser.add_argument("--metric", default="accuracy", choices=METRICS)
-    parser.add_argument("--framework", default="auto", choices=("auto", "keras", "torch"))
+    parser.add_argument("--framework", required=True, choices=FRAMEWORKS)
+    parser.add_argument("--inputs", required=True, help="the grader's inputs (.npy)")
+    parser.add_argument("--out", required=True, help="where to write the predictions (.npy)")
+    model_or_probe = parser.add_mutually_exclusive_group(required=True)
+    model_or_probe.add_argument("--model", help="the model file (.keras, or the .pt of a .pt/.json pair)")
+    model_or_probe.add_argument("--probe", action="store_true", help="build and evaluate a tiny model of our own")
     args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if args.framework == "keras":
+        import keras  # noqa: F401 (imported before "ready": a failure here is the grader's)
+    else:
+        import torch  # noqa: F401
+
+        import course.torch  # noqa: F401
+    X = np.load(args.inputs, allow_pickle=False).astype("float32")
+    _say(ready=True)
     try:
-        result = evaluate(args.model, args.dataset, args.validation, args.split, args.metric, args.framework)
+        model = tiny_model(args.framework, X, Path(os.environ.get("TMPDIR", "/tmp"))) if args.probe else Path(args.model)
+        pred = (predict_keras if args.framework == "keras" else predict_torch)(model, X)
+        np.save(args.out, np.asarray(pred, dtype=np.float32))
     except Exception as exc:  # the model is the student's: any failure is a message, not a crash
         first = (str(exc).strip().splitlines() or [""])[0][:300]
-        print(json.dumps({"error": f"no se pudo evaluar el modelo ({type(exc).__name__}: {first})"}))
+        _say(error=f"{type(exc).__name__}: {first}")
         return 1
-    print(json.dumps(result))
+    _say(ok=True, n=int(len(pred)))
     return 0
 
 

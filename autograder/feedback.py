@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import html
+import re
+from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -57,21 +61,40 @@ class SpanishSummary(NbGraderPreprocessor):
         return nb, resources
 
 
+def _md(text: str) -> str:
+    """Text the grader copies into its Markdown (messages quote the student's errors): HTML
+    escaped, one line, and no table delimiters."""
+    return html.escape(str(text)).replace("|", "\\|").replace("\n", " ").replace("`", "&#96;")
+
+
+# Feedback pages run no script and load nothing from elsewhere: styles and inline images only.
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; base-uri 'none'; form-action 'none'"
+_HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
+
+
+def add_csp(page: str) -> str:
+    """The page with a Content-Security-Policy ``<meta>`` as the first element of its ``<head>``."""
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+    match = _HEAD.search(page)
+    if match is None:
+        return f"<head>{meta}</head>" + page
+    return page[:match.end()] + meta + page[match.end():]
+
+
 def summary_markdown(result: dict[str, Any]) -> str:
     """What passed, what failed and what to try, in Spanish, from a results JSON."""
     lines = [f"## Resumen de la corrección automática: {result['score']:g} de {result['max_score']:g} puntos", ""]
-    lines.append(f"**Estado:** {result['message']}")
+    lines.append(f"**Estado:** {_md(result['message'])}")
     if result.get("late_penalty"):
         lines.append(f"**Penalización por entrega tardía:** {result['late_penalty']:g} puntos.")
     lines += ["", "| apartado | puntos | comentario |", "| --- | --- | --- |"]
     for entry in result["checks"]:
         points = "pendiente" if entry["manual"] and entry["points"] is None else f"{entry['points'] or 0:g} / {entry['max']:g}"
-        message = entry["message"].replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| {entry['name']} | {points} | {message} |")
+        lines.append(f"| {_md(entry['name'])} | {points} | {_md(entry['message'])} |")
     failed = [e for e in result["checks"] if e["points"] is not None and e["points"] < e["max"]]
     passed = [e for e in result["checks"] if e["points"] is not None and e["points"] >= e["max"]]
-    lines += ["", f"**Superado:** {', '.join(e['name'] for e in passed) or 'nada todavía'}.",
-              f"**Por mejorar:** {', '.join(e['name'] for e in failed) or 'nada'}."]
+    lines += ["", f"**Superado:** {', '.join(_md(e['name']) for e in passed) or 'nada todavía'}.",
+              f"**Por mejorar:** {', '.join(_md(e['name']) for e in failed) or 'nada'}."]
     if failed:
         lines.append("Lee el comentario de cada apartado: indica qué falló y qué probar. Las pruebas ocultas no se "
                      "muestran, pero comprueban lo mismo que las visibles con otros datos.")
@@ -83,6 +106,7 @@ def generate(course: Course, assignment: str, student: str, result: dict[str, An
     config = Config()
     config.merge(course.config)
     config.HTMLExporter.template_name = "feedback"
+    config.HTMLExporter.sanitize_html = True  # the student's Markdown and HTML outputs, through bleach
     config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, SpanishSummary, CSSHTMLHeaderPreprocessor]
     hidden = course.config.get("ClearHiddenTests", {})
     if "begin_test_delimeter" in hidden:
@@ -94,3 +118,23 @@ def generate(course: Course, assignment: str, student: str, result: dict[str, An
         app = GenerateFeedback(coursedir=course.coursedir, config=config, log=course.log)
         app.force = True
         app.start()
+    secure_folder(course.path("feedback", student, assignment),
+                  {p.stem for p in course.path("autograded", student, assignment).glob("*.ipynb")})
+
+
+def secure_folder(folder: Path, notebooks: set[str]) -> None:
+    """Keep in a feedback folder only the notebooks' pages (with the CSP) and nbgrader's timestamp.
+
+    nbgrader copies every other file of the graded submission there too: a student's own
+    ``.html`` or ``.svg`` would then be opened from the same place as the feedback, script and all."""
+    keep = {f"{name}.html" for name in notebooks} | {"timestamp.txt"}
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_dir() and not path.is_symlink():
+            with contextlib.suppress(OSError):
+                path.rmdir()  # only once empty
+        elif path.parent != folder or path.name not in keep or path.is_symlink():
+            path.unlink()
+    for name in notebooks:
+        page = folder / f"{name}.html"
+        if page.is_file():
+            page.write_text(add_csp(page.read_text(encoding="utf-8")), encoding="utf-8")

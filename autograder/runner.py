@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 import warnings
 from collections import Counter
@@ -30,12 +31,12 @@ from sqlalchemy.exc import SAWarning
 from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 from traitlets.config import Config
 
-from . import feedback, sandbox, scoring
+from . import feedback, preflight, sandbox, scoring
 from .backends import Handle, open_backend
 from .course import Course
 from .devices import Slot
-from .thresholds import as_dict, load_checks
-from .worker import Job, walk_files
+from .thresholds import Check, as_dict, load_checks
+from .worker import Job, TooLarge, check_submission, copy_plain_files, walk_files
 
 EVALUATE_SECONDS = 300  # per threshold check, on top of the notebook's time limit
 DEFAULT_CELL_TIMEOUT = 600
@@ -61,6 +62,7 @@ class Options:
     limits: sandbox.Limits = field(default_factory=lambda: sandbox.Limits())  # processes, files, disk, output
     backend: str = "local"  # "local" (worker processes here) or "ray"
     address: str | None = None  # Ray cluster; None: a local Ray instance
+    preflight: bool = True  # prove the environment (sandboxed kernel, evaluator) before grading anyone
 
 
 @dataclass
@@ -78,10 +80,10 @@ class Report:
         return Counter(r["status"] for r in self.graded)
 
 
-def fingerprint(folder: Path, ignore: list[str]) -> str:
+def fingerprint(folder: Path, ignore: list[str], limit: int | None = None) -> str:
     """SHA-256 over the submission's files (names and contents; a symlink's target, never followed)."""
     digest = hashlib.sha256()
-    for rel, link in walk_files(folder, ignore):
+    for rel, link in walk_files(folder, ignore, limit):
         digest.update(str(rel).encode() + (b"\1" if link else b"\0"))
         if link:
             digest.update(os.readlink(folder / rel).encode())
@@ -99,6 +101,23 @@ def write_json(path: Path, data: Any) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
     os.replace(tmp, path)
+
+
+SCRATCH_POINTER = ".autograder-scratch"  # in the course: where the last batch's working folders are
+
+
+def new_scratch(course: Course) -> Path:
+    """A fresh folder for the batch's working folders, outside the course; an earlier batch's,
+    left by a kill, is removed first (we hold the lock)."""
+    pointer = course.root / SCRATCH_POINTER
+    with contextlib.suppress(OSError):
+        old = Path(pointer.read_text().strip())
+        if old.name.startswith("autograder-") and old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(course.root / ".autograder-tmp", ignore_errors=True)  # where older versions kept them
+    scratch = Path(tempfile.mkdtemp(prefix="autograder-", dir=os.environ.get("AUTOGRADER_SCRATCH")))
+    pointer.write_text(f"{scratch}\n")
+    return scratch
 
 
 @contextlib.contextmanager
@@ -176,10 +195,10 @@ def _write_autograded(course: Course, job: Job, executed: dict[str, Any]) -> Non
     dest = course.path("autograded", job.student, job.assignment)
     tmp = dest.with_name(f".{dest.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
     work = Path(job.out_dir) / "work"
-    if work.is_dir():  # the student's symlinks stay behind: they could point at anything
-        shutil.copytree(work, tmp, ignore=lambda folder, names: [n for n in names if os.path.islink(os.path.join(folder, n))])
-    tmp.mkdir(parents=True, exist_ok=True)
+    if work.is_dir():  # plain files only: links and special files never reach the course
+        copy_plain_files(work, tmp)
     for name, nb in executed.items():
         nbformat.write(nb, tmp / f"{name}.ipynb")
     old = dest.with_name(f".{dest.name}.old")
@@ -266,10 +285,15 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
                 print(f"warning: no submission for {', '.join(unknown)}", file=sys.stderr)
             students = [s for s in students if s in options.students]
         ignore = list(course.coursedir.ignore)
-        pending = []
+        pending, oversize = [], []
         for student in students:
             folder = course.path("submitted", student, assignment)
-            digest = fingerprint(folder, ignore)
+            try:  # bounded before anything reads, hashes or copies the submission
+                check_submission(folder, ignore, options.limits)
+                digest = fingerprint(folder, ignore, options.limits.files)
+            except TooLarge as exc:
+                oversize.append((student, str(exc)))
+                continue
             previous = course.results_dir(assignment) / f"{student}.json"
             if previous.exists() and not options.force:
                 with contextlib.suppress(ValueError, OSError):
@@ -285,9 +309,8 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
         memory = int(options.memory_gb * 2**30) if options.memory_gb else int(0.8 * backend.slot_memory) or None
         cell_timeout = options.cell_timeout or int(course.config.get("Execute", {}).get("timeout", 0) or DEFAULT_CELL_TIMEOUT)
         config = course.config
-        scratch = course.root / ".autograder-tmp"
-        shutil.rmtree(scratch, ignore_errors=True)  # left by a killed batch; we hold the lock
-        scratch.mkdir()
+        # The working folders live outside the course: a kernel's mounts name their host paths.
+        scratch = new_scratch(course)
         with course.gradebook():
             pass  # creates the course row, so workers only read their copy
         db_file = Path(course.db_url[len("sqlite:///"):]) if course.db_url.startswith("sqlite:///") else None
@@ -300,6 +323,14 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
         # The kernel sees none of the course folder; the grader's data, read-only.
         sandboxing = {"mode": mode, "limits": asdict(options.limits), "hide": [str(course.root)],
                       "data": sandbox.data_dirs(dict(os.environ))}
+        if pending and options.preflight:
+            spec = sandbox.Sandbox(**{**sandboxing, "limits": options.limits}) if mode != "none" else None
+            try:
+                preflight.run(source_dir, [Check(**c) for c in checks], spec, dict(os.environ),
+                              gpu=bool(slots) and slots[0].device.startswith("gpu"), memory_limit=memory)
+            except BaseException:
+                shutil.rmtree(scratch, ignore_errors=True)
+                raise
 
         def make_job(student: str, digest: str, slot: Slot) -> Job:
             out = scratch / student
@@ -316,6 +347,11 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
                        env=env, device=slot.device, checks=checks, ignore=ignore,
                        exclude_overwriting=list(exclude), config=worker_config(config), fingerprint=digest,
                        sandbox=sandboxing)
+
+        for student, why in oversize:  # graded without running anything: zero, with the reason
+            job = make_job(student, "", slots[0])
+            report.graded.append(_record(course, job, failed_result(job, "oversize", why), config, False))
+            shutil.rmtree(job.out_dir, ignore_errors=True)
 
         from tqdm import tqdm
 
@@ -371,6 +407,10 @@ def _finish(course: Course, run: Handle, config: Config, with_feedback: bool) ->
         error = Path(job.out_dir) / "worker-error.txt"
         detail = error.read_text().strip().splitlines()[-1] if error.exists() else "el proceso del corrector terminó sin resultado"
         result = failed_result(job, "error", detail)
+    return _record(course, job, result, config, with_feedback)
+
+
+def _record(course: Course, job: Job, result: dict[str, Any], config: Config, with_feedback: bool) -> dict[str, Any]:
     try:
         return record(course, job, result, config, with_feedback)
     except Exception as exc:  # the gradebook write failed: report it, keep grading the others

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import pwd
 import shutil
@@ -39,6 +40,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -49,6 +51,10 @@ from jupyter_client.manager import AsyncKernelManager
 MODES = ("auto", "bwrap", "none")
 INSIDE_WORK = "/submission"
 INSIDE_HOME = "/tmp/home"
+KIT_INSIDE = "/run/course-kit"  # the kit's packages, where an editable install keeps them in a checkout
+KIT_PACKAGES = ("course", "autograder")
+# Frameworks' start-up chatter (TensorFlow's C++ log, gRPC) off: it is not the student's output.
+QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "GRPC_VERBOSITY": "ERROR", "GLOG_minloglevel": "2"}
 UID_BASE = 61000  # uids 61000-61127: one per submission running at a time
 UID_COUNT = 128
 LOCK_DIR = Path("/tmp/autograder-uids")  # fixed, whatever TMPDIR says: every grader here must share it
@@ -66,8 +72,12 @@ class Limits:
     processes: int | None = 512  # processes and threads of the kernel's user (TensorFlow starts many)
     open_files: int | None = 1024
     file_size: int | None = 2 * 2**30  # bytes, one file
-    disk: int | None = 4 * 2**30  # bytes, the whole working folder (checked by the watchdog)
+    disk: int | None = 4 * 2**30  # bytes, the whole working folder (checked by the watchdog), and a submission
+    files: int | None = 5000  # files and folders in a submission, and in the working folder
     output: int | None = 8 * 2**20  # bytes of cell outputs per notebook (the rest is dropped)
+    notebook: int | None = 16 * 2**20  # bytes of a submitted notebook, checked before it is read
+    cells: int | None = 2000  # cells of a submitted notebook
+    model: int | None = 512 * 2**20  # bytes of each file a threshold check loads (a model, its config)
     tmp: int = 512 * 2**20  # bytes of the kernel's /tmp (memory-backed)
 
 
@@ -90,8 +100,8 @@ def probe(bwrap: str | None = None) -> str | None:
 def _probe(bwrap: str) -> str | None:
     if not bwrap:
         return "bubblewrap (bwrap) is not installed"
-    args = [bwrap, "--unshare-net", "--unshare-pid", "--die-with-parent", *_system_binds(), "--proc", "/proc",
-            "--dev", "/dev", "--", "true"]
+    args = [bwrap, "--unshare-net", "--unshare-pid", "--die-with-parent",
+            *(arg for _, op in _system_binds() for arg in op), "--proc", "/proc", "--dev", "/dev", "--", "true"]
     if os.geteuid() != 0:
         args[1:1] = ["--unshare-user"]
     try:
@@ -217,15 +227,16 @@ def _pss(pid: int, fallback: int) -> int:
 
 
 # -- the command -------------------------------------------------------------------------------
-def _system_binds() -> list[str]:
-    args = ["--ro-bind", "/usr", "/usr"]
+def _system_binds() -> list[tuple[str, list[str]]]:
+    """``(path inside, bwrap arguments)`` of the system folders."""
+    ops = [("/usr", ["--ro-bind", "/usr", "/usr"])]
     for name in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         path = Path(name)
         if path.is_symlink():
-            args += ["--symlink", os.readlink(path), name]
+            ops.append((name, ["--symlink", os.readlink(path), name]))
         elif path.is_dir():
-            args += ["--ro-bind", name, name]
-    return args
+            ops.append((name, ["--ro-bind", name, name]))
+    return ops
 
 
 def python_paths() -> list[Path]:
@@ -247,13 +258,55 @@ def package_dir(name: str) -> Path | None:
     return Path(list(spec.submodule_search_locations)[0]).resolve()
 
 
+def kit_binds(bound: list[Path]) -> list[tuple[Path, str]]:
+    """``(folder, path inside)`` of the kit's packages that the bound Python paths lack.
+
+    An editable install leaves them in a checkout, which is often the course itself. They are
+    bound from a copy (see :func:`kit_copy`) at :data:`KIT_INSIDE`, first on the sandbox's
+    ``PYTHONPATH``, so that not even ``/proc/self/mountinfo`` tells where the checkout is."""
+    found = []
+    for name in KIT_PACKAGES:
+        folder = package_dir(name)
+        if folder is not None and not _covered(folder, bound):
+            found.append((kit_copy(folder), f"{KIT_INSIDE}/{name}"))
+    return found
+
+
+def kit_copy(folder: Path) -> Path:
+    """A copy of a package folder under the temporary folder, named by a digest of its files.
+
+    Shared by every grader on the machine and made once per version of the code (a new name
+    when a file changes); the copy is made aside, then renamed into place."""
+    files = sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
+    digest = hashlib.sha256(str(folder).encode())
+    for path in files:
+        stat = path.stat()
+        digest.update(f"{path.relative_to(folder)}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    dest = Path(tempfile.gettempdir()) / f"autograder-kit-{digest.hexdigest()[:16]}" / folder.name
+    if not dest.is_dir():
+        dest.parent.mkdir(mode=0o755, exist_ok=True)
+        aside = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=dest.parent))
+        shutil.copytree(folder, aside, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.ipynb"))
+        aside.chmod(0o755)
+        try:
+            os.rename(aside, dest)
+        except OSError:  # another grader was first
+            shutil.rmtree(aside, ignore_errors=True)
+    return dest
+
+
 def _covered(path: Path, roots: list[Path]) -> bool:
     return any(path == root or root in path.parents for root in roots)
 
 
-def bwrap_command(argv: list[str], *, work: Path, ipc: Path, sandbox: Sandbox, uid: int | None,
-                  env: dict[str, str], gpu: bool) -> list[str]:
-    """The full command that runs ``argv`` (the kernel) in the sandbox."""
+def bwrap_command(argv: list[str], *, sandbox: Sandbox, uid: int | None, env: dict[str, str], gpu: bool,
+                  binds: list[tuple[Path, str, bool]], chdir: str) -> list[str]:
+    """The full command that runs ``argv`` in the sandbox.
+
+    ``binds`` are ``(host path, path inside, writable)``: the kernel's working folder, say. Mounts
+    are made shallowest first (bwrap applies them in order), so a folder bound below another
+    mount, such as a virtual environment under ``/tmp``, is never hidden by it."""
     limits = sandbox.limits
     bwrap = shutil.which("bwrap") or "bwrap"
     cmd: list[str] = []
@@ -269,41 +322,56 @@ def bwrap_command(argv: list[str], *, work: Path, ipc: Path, sandbox: Sandbox, u
             "--die-with-parent", "--new-session", "--hostname", "sandbox"]
     if uid is None:
         cmd.append("--unshare-user")
-    cmd += _system_binds()
-    bound: list[Path] = [Path("/usr")]
-    made: set[Path] = set()
 
-    def bind(path: Path) -> None:
+    ops: list[tuple[int, int, list[str]]] = []
+
+    def op(inside: str | Path, *args: str) -> None:
+        ops.append((len(Path(inside).parts), len(ops), list(args)))
+
+    for inside, args in _system_binds():
+        op(inside, *args)
+    # A /tmp the sandbox's user can write (sticky, like the host's), and a home inside it.
+    op("/tmp", "--perms", "1777", "--size", str(limits.tmp), "--tmpfs", "/tmp")
+    op(INSIDE_HOME, "--perms", "0777", "--dir", INSIDE_HOME)
+    bound: list[Path] = [Path("/usr")]
+    made: set[Path] = {Path("/tmp")}
+
+    def bind(host: Path, inside: Path, writable: bool = False) -> None:
         # Parents are made 0755: bwrap would copy their mode (/root is 0700) and lock the user out.
-        for parent in reversed(path.parents[:-1]):
+        for parent in reversed(inside.parents[:-1]):
             if parent not in made and not _covered(parent, bound):
-                cmd.extend(["--perms", "0755", "--dir", str(parent)])
+                op(parent, "--perms", "0755", "--dir", str(parent))
                 made.add(parent)
-        cmd.extend(["--ro-bind", str(path), str(path)])
-        bound.append(path)
+        op(inside, "--bind" if writable else "--ro-bind", str(host), str(inside))
+        bound.append(inside)
 
     for path in [Path("/etc"), *python_paths(), *(Path(p) for p in sandbox.data)]:
         path = path.resolve()
         if path.is_dir() and not _covered(path, bound):
-            bind(path)
-    course = package_dir("course")
-    if course is not None and not _covered(course, bound):
-        bind(course)
+            bind(path, path)
+    kit = kit_binds(bound)
+    for folder, inside in kit:
+        bind(folder, Path(inside))
     # A bound folder that holds the course (a course inside a venv, say): an empty folder over it.
     for hidden in sandbox.hide:
         path = Path(hidden).resolve()
         if _covered(path, bound):
-            cmd += ["--tmpfs", str(path)]
-            if course is not None and path in course.parents:
-                cmd += ["--ro-bind", str(course), str(course)]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--ro-bind-try", "/sys", "/sys"]
+            op(path, "--tmpfs", str(path))
+    op("/proc", "--proc", "/proc")
+    op("/dev", "--dev", "/dev")
+    op("/sys", "--ro-bind-try", "/sys", "/sys")
     if gpu:
         for dev in sorted(Path("/dev").glob("nvidia*")):
-            cmd += ["--dev-bind", str(dev), str(dev)]
-    cmd += ["--size", str(limits.tmp), "--tmpfs", "/tmp", "--dir", INSIDE_HOME]
-    cmd += ["--bind", str(work), INSIDE_WORK, "--bind", str(ipc), str(ipc), "--chdir", INSIDE_WORK]
-    cmd += ["--clearenv"]
-    for key, value in sorted(sandbox_env(env).items()):
+            op(dev, "--dev-bind", str(dev), str(dev))
+    for host, inside, writable in binds:
+        bind(host, Path(inside), writable)
+    for _, _, args in sorted(ops):
+        cmd += args
+    cmd += ["--chdir", chdir, "--clearenv"]
+    inner = sandbox_env(env)
+    if kit:
+        inner["PYTHONPATH"] = KIT_INSIDE
+    for key, value in sorted(inner.items()):
         cmd += ["--setenv", key, value]
     if uid is not None:
         setpriv = shutil.which("setpriv") or "setpriv"
@@ -314,11 +382,13 @@ def bwrap_command(argv: list[str], *, work: Path, ipc: Path, sandbox: Sandbox, u
 
 
 def sandbox_env(env: dict[str, str]) -> dict[str, str]:
-    """The kernel's environment: the allow-list, the course's own variables, and a private home."""
+    """The kernel's environment: the allow-list, the course's own variables, a private home, and
+    the frameworks' start-up logs silenced (the feedback shows what the student's code printed)."""
     kept = {k: v for k, v in env.items() if k in ENV_KEEP or k.startswith(ENV_KEEP_PREFIXES)}
     kept["PATH"] = f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin"
     kept.update(HOME=INSIDE_HOME, TMPDIR="/tmp", MPLCONFIGDIR="/tmp/matplotlib", IPYTHONDIR="/tmp/ipython",
-                KERAS_HOME="/tmp/keras", XDG_CACHE_HOME="/tmp/cache", JUPYTER_RUNTIME_DIR="/tmp/jupyter")
+                KERAS_HOME="/tmp/keras", XDG_CACHE_HOME="/tmp/cache", XDG_CONFIG_HOME="/tmp/config",
+                JUPYTER_RUNTIME_DIR="/tmp/jupyter", JUPYTER_DATA_DIR="/tmp/jupyter-data", **QUIET_ENV)
     from course.datasets.store import ENV_CACHE_DIR, ENV_DATA_DIR, cache_dir
 
     cache = cache_dir()
@@ -338,17 +408,97 @@ def data_dirs(env: dict[str, str]) -> list[str]:
     return [str(d.resolve()) for d in dirs if d.is_dir()]
 
 
-class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernel runs in the sandbox and talks over Unix sockets."""
+def dataset_dirs() -> list[str]:
+    """Where the kit finds datasets besides its cache (Debian's folders, say): hidden from a
+    sandbox that must not read labels."""
+    from course.datasets.images import FASHION_MNIST, MNIST
 
-    sandbox: Sandbox
-    work: Path
+    dirs = {Path(d).expanduser() for ds in (FASHION_MNIST, MNIST) for d in ds.system_dirs}
+    return sorted(str(d.resolve()) for d in dirs if d.is_dir())
+
+
+# -- a program in the sandbox (the threshold evaluator) ------------------------------------------
+@dataclass
+class Finished:
+    """How a contained program ended: its exit code, the start of its output, and why it was killed."""
+
+    returncode: int | None
+    stdout: str
+    stderr: str
+    killed: str | None = None  # "timeout" or "memory"
+    peak_memory: int = 0
+
+
+def _read_head(path: Path, limit: int) -> str:
+    with open(path, "rb") as fh:
+        return fh.read(limit).decode("utf-8", "replace")
+
+
+def run_contained(argv: list[str], *, sandbox: Sandbox | None, scratch: Path, env: dict[str, str],
+                  binds: list[tuple[Path, str, bool]], chdir: str, timeout: float, memory_limit: int | None,
+                  gpu: bool = False, output_limit: int = 64 * 2**10) -> Finished:
+    """Run ``argv`` in the sandbox (or, without one, under the same limits in ``scratch``).
+
+    Its own uid, no network, only ``binds`` and a private ``/tmp`` writable; killed past
+    ``timeout`` seconds or ``memory_limit`` bytes (the whole process tree). Its output goes to
+    files of ours, of which at most ``output_limit`` bytes each are read back."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    out_path, err_path = scratch / "stdout", scratch / "stderr"
+    with (sandbox_user() if sandbox else contextlib.nullcontext(None)) as uid:
+        if sandbox is not None:
+            for host, _, writable in binds:
+                if writable:
+                    own_tree(host, uid)
+            cmd = bwrap_command(argv, sandbox=sandbox, uid=uid, env=env, gpu=gpu, binds=binds, chdir=chdir)
+            cwd, child_env = None, None
+        else:  # no sandbox: the same program, environment and limits, in a folder of its own
+            home = scratch / "home"
+            home.mkdir(exist_ok=True)
+            cmd, cwd = argv, str(scratch)
+            child_env = {k: (str(home) + v[len("/tmp"):] if v.startswith("/tmp") else v)
+                         for k, v in sandbox_env(env).items()}
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=cwd, env=child_env,
+                                    start_new_session=True)
+        deadline = time.monotonic() + timeout
+        killed, peak = None, 0
+        while proc.poll() is None:
+            if time.monotonic() > deadline:
+                killed = "timeout"
+            elif memory_limit:
+                used = tree_memory(proc.pid, memory_limit)
+                peak = max(peak, used)
+                if used > memory_limit:
+                    killed = "memory"
+            if killed:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, 9)
+                if uid is not None:
+                    kill_user(uid)
+                proc.wait()
+                break
+            time.sleep(0.1)
+    return Finished(proc.returncode, _read_head(out_path, output_limit), _read_head(err_path, output_limit),
+                    killed, peak)
+
+
+class GraderKernelManager(AsyncKernelManager):
+    """The grader's kernels: this Python's ipykernel, in the sandbox when there is one.
+
+    The kernel command is always ``sys.executable -m ipykernel_launcher``, whatever kernelspec
+    named ``python3`` a user folder holds (a stale one can point at a deleted environment): the
+    grader's own environment, checked by the preflight, is the one that runs student code."""
+
+    sandbox: Sandbox | None = None
+    work: Path | None = None
     uid: int | None = None
     gpu: bool = False
     ipc_dir: Path | None = None
 
-    def setup(self, sandbox: Sandbox, work: Path, uid: int | None, gpu: bool) -> None:
+    def setup(self, sandbox: Sandbox | None, work: Path, uid: int | None, gpu: bool) -> None:
         self.sandbox, self.work, self.uid, self.gpu = sandbox, work, uid, gpu
+        if sandbox is None:
+            return
         # Short: a Unix socket path holds at most 107 bytes.
         self.ipc_dir = Path(tempfile.mkdtemp(prefix="ag-", dir="/tmp"))
         self.transport = "ipc"
@@ -360,8 +510,10 @@ class SandboxedKernelManager(AsyncKernelManager):
     @property
     def kernel_spec(self) -> Any:
         spec = super().kernel_spec
-        if spec is not None:  # SIGINT cannot cross into the sandbox's session: ask the kernel instead
-            spec.interrupt_mode = "message"
+        if spec is not None and spec.language == "python":
+            spec.argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+            if self.sandbox is not None:  # SIGINT cannot cross into the sandbox's session: ask the kernel
+                spec.interrupt_mode = "message"
         return spec
 
     def write_connection_file(self, **kwargs: Any) -> None:
@@ -371,8 +523,11 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         argv = super().format_kernel_cmd(extra_arguments)
-        return bwrap_command(argv, work=self.work, ipc=self.ipc_dir, sandbox=self.sandbox, uid=self.uid,
-                             env=dict(os.environ), gpu=self.gpu)
+        if self.sandbox is None or self.work is None or self.ipc_dir is None:
+            return argv
+        return bwrap_command(argv, sandbox=self.sandbox, uid=self.uid, env=dict(os.environ), gpu=self.gpu,
+                             binds=[(self.work, INSIDE_WORK, True), (self.ipc_dir, str(self.ipc_dir), True)],
+                             chdir=INSIDE_WORK)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart)

@@ -112,6 +112,8 @@ STATUS_MESSAGES = {
                 "lectura: el profesorado revisará la entrega.",
     "crashed": "El kernel de Python se detuvo de golpe (una señal, os._exit o una biblioteca que falló): "
                "solo cuentan las celdas que terminaron antes.",
+    "oversize": "La entrega supera los límites del corrector ({detail}) y no se calificó. Entrega solo las "
+                "libretas y los archivos que pide el enunciado, sin datos ni salidas enormes.",
     "invalid": "No se pudo leer la entrega: {detail}. Entrega el archivo .ipynb que guarda Jupyter, "
                "sin editarlo a mano.",
     "error": "Error interno del corrector ({detail}); avisa al profesorado.",

@@ -16,21 +16,40 @@ When the source notebook has a grade cell whose id is the check's name (``final_
 check's points go to that cell, so nbgrader's gradebook, ``grades.csv`` and feedback count them;
 otherwise they only appear in the results JSON.
 
-The metric is computed by :mod:`autograder.evaluate` in a fresh Python process that never ran
-the student's code, from the saved model alone.
+How a model is measured (:func:`evaluate`): the files the loader needs (the model; for PyTorch
+its weights and config) are copied out of the working folder only if each is a regular file of
+its own within the size bound, never through a link. :mod:`autograder.evaluate` loads that copy
+in the sandbox (its own uid, no network, nothing writable but its ``/tmp`` and an output folder,
+its own memory and time limits) and writes its predictions for the grader's inputs; the metric is
+computed here, against labels the sandbox never sees. An evaluator that cannot even start (before
+it touches the model) is the grader's fault, reported as such, never the student's zero.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import subprocess
+import math
+import os
+import re
+import shutil
+import stat
 import sys
-import tomllib
 from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from .scoring import threshold_points
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from .sandbox import Limits, Sandbox
 
 FILENAME = "thresholds.toml"
 _KEYS = {"model", "dataset", "validation", "split", "metric", "full", "zero", "points", "hint", "framework"}
@@ -81,30 +100,198 @@ def load_checks(course_root: str | Path, assignment: str) -> list[Check]:
     return checks
 
 
-def evaluate(check: Check, workdir: str | Path, timeout: float = 600) -> dict[str, Any]:
-    """Run :mod:`autograder.evaluate` on the check's model in a fresh process.
+DATASETS = ("fashion_mnist", "regression")
+METRICS = ("accuracy", "mse", "mae")
+INSIDE_MODEL = "/model"  # the checked copies and the inputs, read-only in the sandbox
+INSIDE_OUT = "/out"  # where the evaluator writes its predictions
 
-    Returns the evaluator's JSON: ``{"value": ..., "n": ...}`` or ``{"error": "..."}``.
-    """
-    workdir = Path(workdir).resolve()
-    model = (workdir / check.model).resolve()
-    if workdir not in model.parents:
-        return {"error": f"la ruta del modelo {check.model!r} sale de la carpeta de la entrega"}
-    if not model.exists():
-        return {"error": f"no se encontró el archivo {check.model}"}
-    cmd = [sys.executable, "-m", "autograder.evaluate", "--model", str(model), "--dataset", check.dataset,
-           "--validation", str(check.validation), "--split", check.split, "--metric", check.metric,
-           "--framework", check.framework]
+
+def framework_of(check: Check) -> str:
+    """``keras`` or ``torch``: the check's, else by the suffix of the declared name (never a link's target)."""
+    if check.framework != "auto":
+        return check.framework
+    return "keras" if PurePosixPath(check.model).suffix in (".keras", ".h5") else "torch"
+
+
+def model_files(check: Check) -> list[str]:
+    """The files the check's loader opens, relative to the submission: a ``.keras`` file, or a
+    PyTorch model's ``.pt`` weights and ``.json`` config (``course.torch.save_model``'s pair)."""
+    path = PurePosixPath(check.model)
+    if framework_of(check) == "keras":
+        return [str(path)]
+    stem = path.with_suffix("") if path.suffix in (".pt", ".json") else path
+    return [f"{stem}.pt", f"{stem}.json"]
+
+
+def stage_file(work: Path, rel: str, dest: Path, max_bytes: int | None) -> str | None:
+    """Copy ``work/rel`` to ``dest`` if it is a plain file; else a Spanish reason (``None``: copied).
+
+    No component of the path may be a link; the file must be regular, with no other name (hard
+    link), within ``max_bytes``. It is opened without following links or blocking (a FIFO)."""
+    parts = PurePosixPath(rel).parts
+    if not parts or PurePosixPath(rel).is_absolute() or ".." in parts:
+        return f"la ruta del modelo {rel!r} sale de la carpeta de la entrega"
+    current = work
+    for index, part in enumerate(parts):
+        current = current / part
+        try:
+            info = os.lstat(current)
+        except FileNotFoundError:
+            return f"no se encontró el archivo {rel}"
+        except OSError as exc:
+            return f"no se pudo leer {rel} ({type(exc).__name__})"
+        if stat.S_ISLNK(info.st_mode):
+            return f"{rel} es (o pasa por) un enlace simbólico: guarda el modelo como un archivo normal"
+        if index < len(parts) - 1 and not stat.S_ISDIR(info.st_mode):
+            return f"no se encontró el archivo {rel}"
+    if not stat.S_ISREG(info.st_mode):
+        return f"{rel} no es un archivo normal"
+    if info.st_nlink != 1:
+        return f"{rel} tiene otros nombres (enlaces duros): guarda el modelo como un archivo normal"
+    if max_bytes is not None and info.st_size > max_bytes:
+        return f"{rel} pesa {info.st_size / 2**20:.1f} MiB (máximo {max_bytes / 2**20:g} MiB)"
+    fd = os.open(current, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as src:
+        opened = os.fstat(src.fileno())
+        if (opened.st_ino, opened.st_dev) != (info.st_ino, info.st_dev) or not stat.S_ISREG(opened.st_mode):
+            return f"{rel} cambió mientras se leía"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with open(dest, "wb") as out:
+            shutil.copyfileobj(src, out, length=1 << 20)
+    return None
+
+
+def load_split(dataset: str, validation: float, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """The grader's own ``(X, y)``: ``split`` is ``train``, ``valid`` or ``test``."""
+    from course import datasets
+
+    if dataset == "fashion_mnist":
+        splits = datasets.load_fashion_mnist(validation=validation, normalize=True, flatten=False)
+    elif dataset == "regression":
+        splits = datasets.load_regression(validation=float(validation))
+    else:
+        raise ValueError(f"unknown dataset {dataset!r}; expected one of {DATASETS}")
+    part = {"train": splits[0], "valid": splits[1], "test": splits[2]}[split]
+    return np.asarray(part[0]), np.asarray(part[1])
+
+
+def metric(name: str, y: np.ndarray, pred: np.ndarray) -> float:
+    """The check's metric of predictions ``pred`` (probabilities, logits or values) against ``y``."""
+    if name == "accuracy":
+        if pred.ndim == 2 and pred.shape[1] > 1:
+            labels = pred.argmax(axis=1)
+        else:  # one output: a probability or a logit of the positive class
+            flat = pred.reshape(len(pred))
+            labels = (flat > (0.5 if flat.min() >= 0 and flat.max() <= 1 else 0.0)).astype(int)
+        return float(np.mean(labels == y.reshape(len(y))))
+    diff = pred.reshape(len(pred), -1)[:, 0] - y.reshape(len(y))
+    if name == "mse":
+        return float(np.mean(diff ** 2))
+    if name == "mae":
+        return float(np.mean(np.abs(diff)))
+    raise ValueError(f"unknown metric {name!r}; expected one of {METRICS}")
+
+
+def _clean(text: str, limit: int = 300) -> str:
+    """A message from the sandbox, fit to show: printable characters only, and short."""
+    text = re.sub(r"[^\S ]+", " ", str(text))
+    text = "".join(ch for ch in text if ch.isprintable())
+    return text[:limit].strip()
+
+
+def _replies(stdout: str) -> list[dict[str, Any]]:
+    found = []
+    for line in stdout.splitlines():
+        if line.startswith("{"):
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                found.append(value)
+    return found
+
+
+def run_evaluator(framework: str, model_dir: Path, model_name: str, out_dir: Path, *, sandbox: Sandbox | None,
+                  env: dict[str, str], gpu: bool, timeout: float, memory_limit: int | None, probe: bool = False,
+                  ) -> tuple[np.ndarray | None, str | None, str | None]:
+    """Run :mod:`autograder.evaluate` on ``model_dir`` (the model's copies and ``inputs.npy``).
+
+    Returns ``(predictions, student_error, grader_fault)``: one of the three is set."""
+    from . import sandbox as sbx
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if sandbox is not None:  # no data at all in there: the labels stay with the grader
+        sandbox = dataclasses.replace(sandbox, data=[], hide=[*sandbox.hide, *sbx.dataset_dirs()])
+    inside_model, inside_out = (INSIDE_MODEL, INSIDE_OUT) if sandbox else (str(model_dir), str(out_dir))
+    argv = [sys.executable, "-m", "autograder.evaluate", "--framework", framework,
+            "--inputs", f"{inside_model}/inputs.npy", "--out", f"{inside_out}/predictions.npy"]
+    argv += ["--probe"] if probe else ["--model", f"{inside_model}/{model_name}"]
+    done = sbx.run_contained(argv, sandbox=sandbox, scratch=out_dir.parent / f"{out_dir.name}-run", env=env,
+                             binds=[(model_dir, INSIDE_MODEL, False), (out_dir, INSIDE_OUT, True)], chdir="/tmp",
+                             timeout=timeout, memory_limit=memory_limit, gpu=gpu)
+    replies = _replies(done.stdout)
+    if {"ready": True} not in replies:  # it failed before it touched the model: not the student's doing
+        why = done.killed or _clean((done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1])
+        return None, None, f"the threshold evaluator did not start ({why})"
+    if done.killed == "timeout":
+        return None, f"la evaluación del modelo superó {timeout:g} s", None
+    if done.killed == "memory":
+        return None, f"cargar o evaluar el modelo superó el límite de memoria ({(memory_limit or 0) / 2**30:.1f} GiB)", None
+    errors = [r["error"] for r in replies if isinstance(r.get("error"), str)]
+    if errors:
+        return None, f"no se pudo evaluar el modelo ({_clean(errors[-1])})", None
+    predictions = out_dir / "predictions.npy"
     try:
-        # cwd outside the submission: nothing there can shadow a module of the evaluator.
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=Path(__file__).parent.parent)
-    except subprocess.TimeoutExpired:
-        return {"error": f"la evaluación del modelo superó {timeout:g} s"}
-    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
-    if not lines:
-        tail = (out.stderr.strip().splitlines() or ["sin salida"])[-1]
-        return {"error": f"el evaluador falló: {tail}"}
-    return json.loads(lines[-1])
+        info = os.lstat(predictions)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > 256 * 2**20:
+            raise ValueError("not a plain file of predictions")
+        pred = np.load(predictions, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        return None, f"el evaluador terminó sin predicciones válidas (código {done.returncode}, {_clean(str(exc), 120)})", None
+    return pred, None, None
+
+
+def evaluate(check: Check, workdir: str | Path, scratch: str | Path, *, sandbox: Sandbox | None = None,
+             env: dict[str, str] | None = None, gpu: bool = False, timeout: float = 600,
+             memory_limit: int | None = None, limits: Limits | None = None) -> dict[str, Any]:
+    """Measure the check's model: ``{"value": ..., "n": ...}``, ``{"error": "..."}`` (the model's
+    fault, in Spanish) or ``{"fault": "..."}`` (the grader's; the submission is graded again)."""
+    from .sandbox import Limits
+
+    limits = limits or Limits()
+    work, scratch = Path(workdir), Path(scratch)
+    model_dir = scratch / "model"
+    model_dir.mkdir(parents=True, exist_ok=True)
+    for rel in model_files(check):
+        problem = stage_file(work, rel, model_dir / PurePosixPath(rel).name, limits.model)
+        if problem is not None:
+            return {"error": problem}
+    X, y = load_split(check.dataset, check.validation, check.split)
+    np.save(model_dir / "inputs.npy", X.astype(np.float32))
+    pred, error, fault = run_evaluator(framework_of(check), model_dir, PurePosixPath(check.model).name,
+                                       scratch / "out", sandbox=sandbox, env=env or dict(os.environ), gpu=gpu,
+                                       timeout=timeout, memory_limit=memory_limit)
+    if fault is not None:
+        return {"fault": fault}
+    if error is not None:
+        return {"error": error}
+    return measure(check.metric, y, pred)
+
+
+def measure(metric_name: str, y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
+    """The metric of the evaluator's predictions, checked first (shape, type, finite values)."""
+    if pred.dtype.kind not in "fiub" or pred.ndim not in (1, 2) or len(pred) != len(y):
+        return {"error": f"el modelo dio predicciones de forma {tuple(pred.shape)} para {len(y)} ejemplos"}
+    if pred.ndim == 2 and pred.shape[1] > 10_000:
+        return {"error": f"el modelo dio {pred.shape[1]} salidas por ejemplo"}
+    pred = pred.astype(np.float64)
+    if not np.isfinite(pred).all():
+        return {"error": "el modelo dio predicciones no finitas (NaN o infinito)"}
+    value = metric(metric_name, y, pred)
+    if not math.isfinite(value):
+        return {"error": "la métrica no es un número finito"}
+    return {"value": value, "n": int(len(y))}
 
 
 def grade_check(check: Check, evaluation: dict[str, Any], max_points: float | None = None) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import signal
+import stat
 import sys
 import threading
 import time
@@ -41,7 +42,7 @@ from .course import nbgrader_logger
 from .seeding import seed_code
 
 # Worst first: the status of a submission is the worst status of its notebooks.
-STATUS_ORDER = ("error", "timeout", "memory", "disk", "crashed", "invalid", "tampered", "ok")
+STATUS_ORDER = ("error", "timeout", "memory", "disk", "crashed", "oversize", "invalid", "tampered", "ok")
 HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
 
 
@@ -89,25 +90,29 @@ def kernel_pid(km: Any) -> int | None:
     return pid
 
 
-def tree_size(path: Path) -> int:
-    """Bytes of the files under ``path`` (symlinks not followed)."""
-    total = 0
-    for root, _, files in os.walk(path):
+def tree_size(path: Path, stop: int | None = None) -> tuple[int, int]:
+    """``(entries, bytes)`` under ``path`` (symlinks not followed); stops counting past ``stop`` entries."""
+    total = count = 0
+    for root, dirs, files in os.walk(path):
+        count += len(dirs) + len(files)
+        if stop is not None and count > stop:
+            break
         for name in files:
             with contextlib.suppress(OSError):
                 total += os.lstat(os.path.join(root, name)).st_size
-    return total
+    return count, total
 
 
 class Watchdog(threading.Thread):
     """Kills the running kernel past the deadline, the memory or the disk limit, or when the parent dies."""
 
     def __init__(self, deadline: float, memory_limit: int | None, pidfile: Path, disk_limit: int | None = None,
-                 work: Path | None = None):
+                 work: Path | None = None, files_limit: int | None = None):
         super().__init__(daemon=True)
         self.deadline = deadline
         self.memory_limit = memory_limit
         self.disk_limit = disk_limit
+        self.files_limit = files_limit
         self.work = work
         self.pidfile = pidfile
         self.parent = os.getppid()
@@ -145,8 +150,10 @@ class Watchdog(threading.Thread):
                 self.peak = max(self.peak, rss)
                 if rss > self.memory_limit:
                     self.kill("memory")
-            if self.disk_limit and self.work is not None and self.kernel is not None and ticks % 8 == 0:
-                if tree_size(self.work) > self.disk_limit:
+            if (self.disk_limit or self.files_limit) and self.work is not None and self.kernel is not None \
+                    and ticks % 8 == 0:
+                count, size = tree_size(self.work, self.files_limit)
+                if (self.disk_limit and size > self.disk_limit) or (self.files_limit and count > self.files_limit):
                     self.kill("disk")
 
     def stop(self) -> None:
@@ -170,11 +177,15 @@ class GradingExecute(Execute):
         self.truncated = False
         self.hidden_errors: list[int] = []
         self.executed: set[int] = set()
+        self.started: set[int] = set()  # code cells sent to the kernel
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict[str, Any], index: int) -> Any:
+        if cell.cell_type == "code" and cell.source.strip():
+            self.started.add(index)
+        return super().preprocess_cell(cell, resources, index)
 
     def create_kernel_manager(self) -> Any:
-        if self.sandbox is None:
-            return super().create_kernel_manager()
-        self.kernel_manager_class = sbx.SandboxedKernelManager
+        self.kernel_manager_class = sbx.GraderKernelManager
         km = super().create_kernel_manager()
         km.setup(self.sandbox, Path(self.resources["metadata"]["path"]), self.uid, self.gpu)
         return km
@@ -234,10 +245,19 @@ def _content_size(content: dict[str, Any]) -> int:
     return size
 
 
-def walk_files(src: Path, ignore: list[str]) -> Iterator[tuple[Path, bool]]:
+class TooLarge(Exception):
+    """A submission past one of the grader's bounds; the message says which, in Spanish."""
+
+
+def walk_files(src: Path, ignore: list[str], limit: int | None = None) -> Iterator[tuple[Path, bool]]:
     """``(relative path, is_symlink)`` of the regular files and symlinks under ``src``, sorted;
-    symlinked folders are listed, never entered."""
+    symlinked folders are listed, never entered. Past ``limit`` entries (files and folders,
+    ignored ones too) it raises :class:`TooLarge` instead of walking on."""
+    seen = 0
     for root, dirs, files in os.walk(src):
+        seen += len(dirs) + len(files)
+        if limit is not None and seen > limit:
+            raise TooLarge(f"más de {limit} archivos y carpetas")
         base = Path(root)
         dirs[:] = sorted(d for d in dirs if not any(fnmatch(d, p) for p in ignore))
         links = [d for d in dirs if (base / d).is_symlink()]
@@ -250,6 +270,84 @@ def walk_files(src: Path, ignore: list[str]) -> Iterator[tuple[Path, bool]]:
                 yield path.relative_to(src), True
             elif path.is_file():
                 yield path.relative_to(src), False
+
+
+def check_submission(folder: Path, ignore: list[str], limits: sbx.Limits) -> None:
+    """Raise :class:`TooLarge` when a submission holds too many files or bytes, before anything
+    reads, hashes or copies it."""
+    total = 0
+    for rel, link in walk_files(folder, ignore, limits.files):
+        if not link:
+            with contextlib.suppress(OSError):
+                total += os.lstat(folder / rel).st_size
+            if limits.disk is not None and total > limits.disk:
+                raise TooLarge(f"más de {limits.disk / 2**20:g} MiB")
+
+
+def clean_workdir(work: Path, keep: list[str], limits: sbx.Limits) -> list[str]:
+    """After the kernel ended: leave only plain files in the working folder; say what went.
+
+    Walked without following links: symlinks, hard links (a file with another name anywhere),
+    FIFOs, sockets and devices are removed before any trusted code reads or copies the folder.
+    Past the file or byte bounds only ``keep`` (notebooks, models of the checks) stays."""
+    dropped: list[str] = []
+    count = total = 0
+    stack = [work]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                names = [entry.name for entry in entries]
+        except OSError:
+            shutil.rmtree(folder, ignore_errors=True)
+            dropped.append(f"{folder.relative_to(work)}/ (ilegible)")
+            continue
+        for name in names:
+            path = folder / name
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue
+            count += 1
+            if stat.S_ISDIR(info.st_mode):
+                stack.append(path)
+            elif stat.S_ISREG(info.st_mode) and info.st_nlink == 1:
+                total += info.st_size
+            else:
+                kind = ("enlace simbólico" if stat.S_ISLNK(info.st_mode) else
+                        "enlace duro" if stat.S_ISREG(info.st_mode) else "archivo especial")
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                dropped.append(f"{path.relative_to(work)} ({kind})")
+    notes = []
+    if dropped:
+        shown = ", ".join(dropped[:10]) + (f" y {len(dropped) - 10} más" if len(dropped) > 10 else "")
+        notes.append(f"Se descartaron de la carpeta de trabajo entradas que no son archivos normales: {shown}.")
+    if (limits.files is not None and count > limits.files) or (limits.disk is not None and total > limits.disk):
+        kept = {work / rel for rel in keep}
+        for root, dirs, files in os.walk(work, topdown=False):
+            for name in files:
+                if Path(root) / name not in kept:
+                    with contextlib.suppress(OSError):
+                        os.unlink(os.path.join(root, name))
+            for name in dirs:
+                with contextlib.suppress(OSError):
+                    os.rmdir(os.path.join(root, name))
+        notes.append("La carpeta de trabajo acabó con demasiados archivos: solo se conservan las libretas "
+                     "y los modelos que se califican.")
+    return notes
+
+
+def copy_plain_files(src: Path, dest: Path) -> None:
+    """Copy the regular files under ``src`` to ``dest``; links and special files never cross."""
+    for root, _, files in os.walk(src):
+        for name in files:
+            path = Path(root) / name
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(os.lstat(path).st_mode):
+                    target = dest / path.relative_to(src)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, target, follow_symlinks=False)
 
 
 def support_files(job: Job) -> list[Path]:
@@ -355,8 +453,19 @@ def run_notebook(job: Job, name: str, work: Path, config: Config, watchdog: Watc
         hint = f" (se encontró {', '.join(others)}: ¿la renombraste?)" if others else ""
         info.update(status="invalid", detail=f"falta la libreta {name}.ipynb{hint}")
         return info
+    limits = job.limits()
+    size = path.stat().st_size
+    if limits.notebook is not None and size > limits.notebook:
+        info.update(status="oversize", detail=f"{name}.ipynb pesa {size / 2**20:.1f} MiB "
+                                              f"(máximo {limits.notebook / 2**20:g} MiB)")
+        return info
     try:
-        nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+        raw = json.loads(path.read_bytes())
+        cells = raw.get("cells") if isinstance(raw, dict) else None
+        if limits.cells is not None and isinstance(cells, list) and len(cells) > limits.cells:
+            info.update(status="oversize", detail=f"{name}.ipynb tiene {len(cells)} celdas (máximo {limits.cells})")
+            return info
+        nb = nbformat.reads(json.dumps(raw), as_version=nbformat.NO_CONVERT)
         nb = nbformat.convert(nb, 4)
         nbformat.validate(nb)
     except Exception as exc:
@@ -403,6 +512,13 @@ def run_notebook(job: Job, name: str, work: Path, config: Config, watchdog: Watc
             info["detail"] = f"{type(exc).__name__}: {exc}"
         finally:
             watchdog.kernel = None
+        if failure and not watchdog.reason and not executor.started:
+            # No cell of the notebook ran: the kernel could not start or died on its own. That is
+            # the grader's environment, never the student's code: graded again by the next run.
+            failure = "error"
+            log_tail = _tail(Path(job.out_dir) / "kernel.log")
+            info["detail"] = ("el kernel no llegó a ejecutar ninguna celda"
+                              + (f" ({info['detail']})" if info["detail"] else "") + (f": {log_tail}" if log_tail else ""))
     if failure:
         info["status"] = failure
         if failure == "timeout" and not info["detail"]:
@@ -410,7 +526,7 @@ def run_notebook(job: Job, name: str, work: Path, config: Config, watchdog: Watc
         elif failure == "memory":
             info["detail"] = f"{(job.memory_limit or 0) / 2**30:.1f} GiB"
         elif failure == "disk":
-            info["detail"] = f"{(job.limits().disk or 0) / 2**20:g} MiB"
+            info["detail"] = f"{(limits.disk or 0) / 2**20:g} MiB o {limits.files} archivos"
         for index, cell in enumerate(nb.cells):
             if cell.cell_type == "code" and utils.is_grade(cell) and index not in executor.executed:
                 cell.outputs = [_error_output("NotRun", "la libreta se detuvo antes de esta celda")]
@@ -443,24 +559,44 @@ def run_notebook(job: Job, name: str, work: Path, config: Config, watchdog: Watc
     return info
 
 
+def _tail(path: Path, lines: int = 3) -> str:
+    """The last lines of a log of ours, for a message."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, path.stat().st_size - 4096))
+            text = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])
+
+
 def _kind(cell: NotebookNode) -> str:
     if cell.cell_type != "code":
         return "written"
     return "answer" if utils.is_solution(cell) else "tests"
 
 
-def apply_checks(job: Job, work: Path, notebooks: list[dict[str, Any]], evaluate_timeout: float) -> list[dict[str, Any]]:
-    """Threshold checks on the saved models; a grade cell named like a check gets its points."""
+def apply_checks(job: Job, work: Path, notebooks: list[dict[str, Any]], evaluate_timeout: float,
+                 sandbox: sbx.Sandbox | None) -> list[dict[str, Any]]:
+    """Threshold checks on the saved models; a grade cell named like a check gets its points.
+
+    Each model is measured by :func:`thresholds.evaluate` (a checked copy, a sandboxed loader,
+    the metric computed here). A check the grader itself could not run is marked ``fault``."""
     results = []
     cells = {cell["name"]: (info, cell) for info in notebooks for cell in info["cells"]}
-    for spec in job.checks:
+    for index, spec in enumerate(job.checks):
         check = thresholds.Check(**spec)
         entry = cells.get(check.name)
-        evaluation = thresholds.evaluate(check, work, timeout=evaluate_timeout)
+        evaluation = thresholds.evaluate(check, work, Path(job.out_dir) / f"check{index}", sandbox=sandbox,
+                                         env=dict(os.environ), gpu=job.device.startswith("gpu"),
+                                         timeout=evaluate_timeout, memory_limit=job.memory_limit,
+                                         limits=job.limits())
         graded = thresholds.grade_check(check, evaluation, max_points=entry[1]["max_score"] if entry else None)
         result = {"name": check.name, "kind": "threshold", "notebook": entry[0]["name"] if entry else None,
                   "score": graded["score"], "max_score": graded["max_score"], "value": graded["value"],
                   "message": graded["message"], "hidden": False, "metric": check.metric}
+        if "fault" in evaluation:
+            result["fault"] = evaluation["fault"]
         results.append(result)
         if entry is None:
             continue
@@ -485,8 +621,9 @@ def grade(job: Job) -> dict[str, Any]:
     work = out / "work"
     config = Config(job.config)
     sandbox = job.sandbox_spec()
+    limits = job.limits()
     watchdog = Watchdog(start + job.timeout, job.memory_limit, out / "kernel.pid",
-                        disk_limit=job.limits().disk, work=work)
+                        disk_limit=limits.disk, work=work, files_limit=limits.files)
     watchdog.start()
     notebooks: list[dict[str, Any]] = []
     checks: list[dict[str, Any]] = []
@@ -502,9 +639,16 @@ def grade(job: Job) -> dict[str, Any]:
             for name in job.notebooks:
                 notebooks.append(run_notebook(job, name, work, config, watchdog, log, sandbox, uid))
         watchdog.stop()
+        # Every process of the student's is gone: from here on, only plain files are read.
+        keep = [f"{name}.ipynb" for name in job.notebooks]
+        keep += [rel for spec in job.checks for rel in thresholds.model_files(thresholds.Check(**spec))]
+        notes += clean_workdir(work, keep, limits)
         remaining = max(60.0, job.timeout - (time.monotonic() - start))
         if job.checks:
-            checks = apply_checks(job, work, notebooks, evaluate_timeout=remaining)
+            checks = apply_checks(job, work, notebooks, evaluate_timeout=remaining, sandbox=sandbox)
+        faults = [c["fault"] for c in checks if "fault" in c]
+        if faults:
+            notebooks.append({"name": "*", "status": "error", "detail": "; ".join(faults), "cells": []})
         (out / "notebooks").mkdir(exist_ok=True)
         for info in notebooks:
             nb = info.pop("nb", None)

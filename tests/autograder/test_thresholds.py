@@ -41,18 +41,22 @@ def test_bad_tables_are_refused(tmp_path, bad):
 
 def test_missing_or_escaping_models_score_zero_without_running_anything(tmp_path):
     check = Check(name="m", model="model.keras", full=0.9, zero=0.8, points=4)
-    assert "no se encontró" in evaluate(check, tmp_path)["error"]
-    (tmp_path.parent / "outside.keras").write_text("x")
+    work = tmp_path / "work"
+    work.mkdir()
+    assert "no se encontró" in evaluate(check, work, tmp_path / "a")["error"]
+    (tmp_path / "outside.keras").write_text("x")
     escaping = Check(name="m", model="../outside.keras", full=0.9, zero=0.8, points=4)
-    assert "sale de la carpeta" in evaluate(escaping, tmp_path)["error"]
+    assert "sale de la carpeta" in evaluate(escaping, work, tmp_path / "b")["error"]
+    assert not (tmp_path / "a" / "out").exists()  # nothing was run
     graded = grade_check(check, {"error": "no se encontró el archivo model.keras"})
     assert graded["score"] == 0 and "model.keras" in graded["message"]
 
 
 def test_unreadable_model_is_a_message_not_a_crash(tmp_path):
-    (tmp_path / "model.keras").write_text("not a zip archive")
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "model.keras").write_text("not a zip archive")
     check = Check(name="m", model="model.keras", full=0.9, zero=0.8, points=4, dataset="regression", metric="mse")
-    result = evaluate(check, tmp_path, timeout=120)
+    result = evaluate(check, tmp_path / "work", tmp_path / "scratch", timeout=120)
     assert "no se pudo evaluar" in result["error"]
 
 
