@@ -371,8 +371,8 @@ def bwrap_command(argv: list[str], *, sandbox: Sandbox, uid: int | None, env: di
     inner = sandbox_env(env)
     if kit:
         inner["PYTHONPATH"] = KIT_INSIDE
-    for key, value in sorted(inner.items()):
-        cmd += ["--setenv", key, value]
+    for key, text in sorted(inner.items()):
+        cmd += ["--setenv", key, text]
     if uid is not None:
         setpriv = shutil.which("setpriv") or "setpriv"
         cmd += ["--", setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",

@@ -165,6 +165,7 @@ def load_split(dataset: str, validation: float, split: str) -> tuple[np.ndarray,
     """The grader's own ``(X, y)``: ``split`` is ``train``, ``valid`` or ``test``."""
     from course import datasets
 
+    splits: Any
     if dataset == "fashion_mnist":
         splits = datasets.load_fashion_mnist(validation=validation, normalize=True, flatten=False)
     elif dataset == "regression":
@@ -274,8 +275,8 @@ def evaluate(check: Check, workdir: str | Path, scratch: str | Path, *, sandbox:
                                        timeout=timeout, memory_limit=memory_limit)
     if fault is not None:
         return {"fault": fault}
-    if error is not None:
-        return {"error": error}
+    if error is not None or pred is None:
+        return {"error": error or "el evaluador no dio predicciones"}
     return measure(check.metric, y, pred)
 
 

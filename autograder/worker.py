@@ -292,8 +292,8 @@ def clean_workdir(work: Path, keep: list[str], limits: sbx.Limits) -> list[str]:
     Past the file or byte bounds only ``keep`` (notebooks, models of the checks) stays."""
     dropped: list[str] = []
     count = total = 0
-    stack = [work]
-    while stack:
+    stack, found = [work], []
+    while stack:  # every entry's status first: removing one name of a hard link changes the other's
         folder = stack.pop()
         try:
             with os.scandir(folder) as entries:
@@ -311,14 +311,17 @@ def clean_workdir(work: Path, keep: list[str], limits: sbx.Limits) -> list[str]:
             count += 1
             if stat.S_ISDIR(info.st_mode):
                 stack.append(path)
-            elif stat.S_ISREG(info.st_mode) and info.st_nlink == 1:
-                total += info.st_size
             else:
-                kind = ("enlace simbólico" if stat.S_ISLNK(info.st_mode) else
-                        "enlace duro" if stat.S_ISREG(info.st_mode) else "archivo especial")
-                with contextlib.suppress(OSError):
-                    path.unlink()
-                dropped.append(f"{path.relative_to(work)} ({kind})")
+                found.append((path, info))
+    for path, info in found:
+        if stat.S_ISREG(info.st_mode) and info.st_nlink == 1:
+            total += info.st_size
+            continue
+        kind = ("enlace simbólico" if stat.S_ISLNK(info.st_mode) else
+                "enlace duro" if stat.S_ISREG(info.st_mode) else "archivo especial")
+        with contextlib.suppress(OSError):
+            path.unlink()
+        dropped.append(f"{path.relative_to(work)} ({kind})")
     notes = []
     if dropped:
         shown = ", ".join(dropped[:10]) + (f" y {len(dropped) - 10} más" if len(dropped) > 10 else "")

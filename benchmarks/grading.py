@@ -1,6 +1,9 @@
 """Prints seconds per submission: plain `nbgrader autograde` against `autograder grade` with 1 and 2 workers,
 with the sandbox (bubblewrap, where it runs) and without.
 
+Then the threshold evaluator alone (``thresholds.evaluate`` on one Keras model, the grader's
+5000 validation images), in the sandbox and without, and the preflight that starts each batch.
+
 All three grade the same submissions of nbgrader's own quickstart course (`nbgrader quickstart`):
 half of them the solution, half the untouched release, two notebooks each. Every run starts
 from a fresh copy of the course and includes its process start-up.
@@ -64,5 +67,38 @@ def main() -> None:
                               "seconds_per_submission": round(seconds / args.submissions, 2)}), flush=True)
 
 
+def evaluator(repeats: int = 3) -> None:
+    """Seconds per threshold check, sandboxed or not, and the preflight's seconds."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+
+    from autograder import preflight, thresholds
+    from autograder.sandbox import Sandbox, data_dirs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "work"
+        work.mkdir()
+        keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), keras.layers.Dense(64, activation="relu"),
+                          keras.layers.Dense(10, activation="softmax")]).save(work / "modelo.keras")
+        check = thresholds.Check(name="m", model="modelo.keras", full=0.9, zero=0.5, points=1, validation=5000)
+        sandboxed = Sandbox(mode="bwrap", data=data_dirs(dict(os.environ))) if probe() is None else None
+        for label, sandbox in (("none", None), ("bwrap", sandboxed)):
+            if label == "bwrap" and sandbox is None:
+                continue
+            seconds = []
+            for i in range(repeats):
+                start = time.perf_counter()
+                result = thresholds.evaluate(check, work, Path(tmp) / f"{label}{i}", sandbox=sandbox, timeout=300)
+                seconds.append(time.perf_counter() - start)
+                assert "value" in result, result
+            print(json.dumps({"benchmark": "threshold_evaluator", "sandbox": label, "repeats": repeats,
+                              "seconds_median": round(sorted(seconds)[repeats // 2], 2)}), flush=True)
+            start = time.perf_counter()
+            preflight.run(Path(tmp), [check], sandbox, dict(os.environ))
+            print(json.dumps({"benchmark": "preflight", "sandbox": label, "frameworks": ["keras"],
+                              "seconds": round(time.perf_counter() - start, 2)}), flush=True)
+
+
 if __name__ == "__main__":
     main()
+    evaluator()

@@ -16,7 +16,9 @@ DEBIAN_FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 
 @pytest.fixture(scope="session")
 def session_cache(tmp_path_factory) -> str:
-    return str(tmp_path_factory.mktemp("course-cache"))
+    cache = tmp_path_factory.mktemp("course-cache")
+    cache.chmod(0o755)  # as ~/.cache/course-kit is: the grader's sandboxed user reads it
+    return str(cache)
 
 
 @pytest.fixture(autouse=True)

@@ -133,6 +133,98 @@ while True:
     i += 1""",
 }
 
+# Attacks on the threshold checks: the model files the grader loads after the kernel ended.
+MODEL_ATTACKS = {
+    # 2 kB on disk, 12 GB of weights once built: the evaluator's own memory limit stops it.
+    "keras_bomb": """import zipfile, keras
+keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(8)]).save("base.keras")
+with zipfile.ZipFile("base.keras") as z:
+    partes = {n: z.read(n) for n in z.namelist()}
+partes["config.json"] = partes["config.json"].replace(b'"units": 8', b'"units": 4000000')
+with zipfile.ZipFile("modelo_final.keras", "w") as z:
+    for nombre, datos in partes.items():
+        z.writestr(nombre, datos)""",
+    # Library functions named in the config, meant to write files when the model loads.
+    "keras_config": """import json, zipfile, keras
+keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(10)]).save("base.keras")
+with zipfile.ZipFile("base.keras") as z:
+    partes = {n: z.read(n) for n in z.namelist()}
+config = json.loads(partes["config.json"])
+capa = config["config"]["layers"][-1]["config"]
+capa["activation"] = {"module": "keras.utils", "class_name": "function", "config": "get_file",
+                      "registered_name": None}
+capa["kernel_initializer"] = {"module": "os", "class_name": "system", "config": {"command": "touch {CURSO}/pwned"},
+                              "registered_name": None}
+partes["config.json"] = json.dumps(config).encode()
+with zipfile.ZipFile("modelo_final.keras", "w") as z:
+    for nombre, datos in partes.items():
+        z.writestr(nombre, datos)""",
+    # A 23-byte change to the PyTorch model's config: 14 GB of weights.
+    "torch_bomb": """import json
+from course.models import MLPConfig
+from course.torch import build_mlp, save_model
+config = MLPConfig(hidden=(8,))
+save_model(build_mlp(config), config, "modelo_torch.pt")
+datos = json.load(open("modelo_torch.json"))
+datos["hidden"] = [60000, 60000]
+json.dump(datos, open("modelo_torch.json", "w"))""",
+    # A pickle that runs a command when loaded.
+    "torch_pickle": """import os, pickle
+from course.models import MLPConfig
+class Ataque:
+    def __reduce__(self):
+        return (os.system, ("touch {CURSO}/pwned",))
+pickle.dump(Ataque(), open("modelo_torch.pt", "wb"))
+open("modelo_torch.json", "w").write(MLPConfig(hidden=(8,)).to_json())""",
+    # Links left for the grader to follow: the gradebook, the Python environment, and a PyTorch
+    # model behind a Keras name (the wrong loader).
+    "model_links": """import os, sys, sysconfig
+from course.models import MLPConfig
+from course.torch import build_mlp, save_model
+config = MLPConfig(hidden=(8,))
+save_model(build_mlp(config), config, "otro.pt")
+os.symlink("otro.pt", "modelo_final.keras")
+os.symlink("{CURSO}/gradebook.db", "modelo_torch.pt")
+os.symlink(sysconfig.get_paths()["purelib"], "entorno")
+os.symlink("{CURSO}/gradebook.db", "fuga.db")""",
+    # Not plain files: a FIFO that would hang a reader, a hard link, a folder.
+    "model_special": """import os
+from course.models import MLPConfig
+from course.torch import build_mlp, save_model
+os.mkfifo("modelo_final.keras")
+config = MLPConfig(hidden=(8,))
+save_model(build_mlp(config), config, "real.pt")
+os.link("real.pt", "modelo_torch.pt")
+os.link("real.json", "modelo_torch.json")
+os.mkdir("carpeta.keras")""",
+}
+
+# An honest answer that writes where a program may: /tmp, the home folder, matplotlib's cache.
+TMP_WRITER = f"""import os, tempfile
+import matplotlib.pyplot as plt
+with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
+    fh.write("borrador")
+plt.figure(); plt.plot([0, 1], [1, 0]); plt.title("curva"); plt.savefig(os.path.join(tempfile.gettempdir(), "curva.png"))
+plt.close("all")
+open(os.path.expanduser("~/.notas"), "w").write("x")
+{EXACTITUD}"""
+
+XSS_ANSWER = "<script>alert('respuesta')</script><img src=x onerror=\"alert('img')\"> Mi respuesta."
+XSS_CODE = """from IPython.display import HTML, display
+display(HTML("<script>alert('salida')</script><b onmouseover=\\"alert('b')\\">hola</b>"))
+def exactitud(y, probs):
+    raise ValueError("<script>alert('error')</script>")"""
+
+TORCH_CHECK = """
+[demo.modelo_torch]
+model = "modelo_torch.pt"
+dataset = "fashion_mnist"
+validation = 5000
+full = 0.9
+zero = 0.5
+points = 1
+"""
+
 FAKE_EVALUATION = """import json, keras
 modelo = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(10, activation="softmax")])
 modelo.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -155,6 +247,14 @@ def _digest(folder: Path) -> str:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
     return digest.hexdigest()
+
+
+def _site_files() -> dict[str, int]:
+    """The grader's site-packages, top level: a planted ``.pth`` or module would show here."""
+    import sysconfig
+
+    folder = Path(sysconfig.get_paths()["purelib"])
+    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
 
 
 def _serve_solution() -> tuple[socket.socket, int]:
@@ -216,9 +316,25 @@ def attacked(tmp_path_factory, session_cache):
         nbformat.write(nb or fill(released, {**base, **answers}), folder / f"{NOTEBOOK}.ipynb")
         return folder
 
+    with open(root / "thresholds.toml", "a") as fh:  # a PyTorch check too, for the PyTorch loader
+        fh.write(TORCH_CHECK)
     submit("control", {"exactitud": EXACTITUD})
     for student, code in ATTACKS.items():
         submit(student, {"exactitud": code.replace("PORT", str(port)).replace("{CURSO}", str(root))})
+    for student, code in MODEL_ATTACKS.items():
+        submit(student, {"exactitud": EXACTITUD, "modelo": code.replace("{CURSO}", str(root))})
+    submit("tmp_writer", {"exactitud": TMP_WRITER})
+    submit("xss", {"exactitud": XSS_CODE, "respuesta_softmax": XSS_ANSWER})
+    huge = fill(released, {**base, "exactitud": EXACTITUD})
+    huge.cells.append(nbformat.v4.new_markdown_cell("x" * 17 * 2**20))
+    submit("huge_notebook", {}, nb=huge)
+    many = fill(released, {**base, "exactitud": EXACTITUD})
+    many.cells += [nbformat.v4.new_code_cell("1") for _ in range(2500)]
+    submit("many_cells", {}, nb=many)
+    crowded = submit("many_files", {"exactitud": EXACTITUD}) / "datos"
+    crowded.mkdir()
+    for i in range(100_000):
+        (crowded / f"{i}.txt").touch()
     links = root / "submitted" / "symlinks" / ASSIGNMENT
     (links / "pistas.ipynb").symlink_to(root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
     (links / "curso").symlink_to(root)
@@ -239,7 +355,8 @@ def attacked(tmp_path_factory, session_cache):
             cell.source = "pass  # la prueba «arreglada»"
     submit("tampered", {}, nb=tampered)
 
-    before = {"source": _digest(root / "source"), "control": _digest(root / "submitted" / "control")}
+    before = {"source": _digest(root / "source"), "control": _digest(root / "submitted" / "control"),
+              "site": _site_files()}
     env = child_env(session_cache)
     done = autograder("grade", ASSIGNMENT, "--course-dir", str(root), "--workers", "2", "--timeout", "90",
                       "--cell-timeout", "40", "--memory", "1.5", "--max-output-mb", "1", "--max-disk-mb", "50",
@@ -248,7 +365,8 @@ def attacked(tmp_path_factory, session_cache):
     server.close()
     assert done.returncode == 0, done.stdout + done.stderr
     return SimpleNamespace(root=root, out=done, before=before, results=results_of(root, ASSIGNMENT),
-                           leftovers=_sandbox_processes(), assignment=ASSIGNMENT, notebook=NOTEBOOK)
+                           leftovers=_sandbox_processes(), assignment=ASSIGNMENT, notebook=NOTEBOOK,
+                           site=_site_files())
 
 
 def points(result: dict, name: str) -> float | None:
@@ -275,6 +393,26 @@ EXPECTED = {  # student: (status, score out of 11, words the message must hold)
     "malformed": ("invalid", 0, "no es una libreta válida"),
     "renamed": ("invalid", 0, "¿la renombraste?"),
     "tampered": ("tampered", 5, "tests_exactitud (modificada)"),
+    "keras_bomb": ("ok", 7, "se ejecutó completa"),
+    "keras_config": ("ok", 7, "se ejecutó completa"),
+    "torch_bomb": ("ok", 7, "se ejecutó completa"),
+    "torch_pickle": ("ok", 7, "se ejecutó completa"),
+    "model_links": ("ok", 7, "enlace simbólico"),
+    "model_special": ("ok", 7, "archivo especial"),
+    "tmp_writer": ("ok", 7, "se ejecutó completa"),
+    "xss": ("ok", 5, "se ejecutó completa"),
+    "huge_notebook": ("oversize", 0, "pesa"),
+    "many_cells": ("oversize", 0, "2500 celdas"),
+    "many_files": ("oversize", 0, "archivos y carpetas"),
+}
+
+MODEL_MESSAGES = {  # student: {check: words of its message}
+    "keras_bomb": {"modelo_final": "memoria"},
+    "keras_config": {"modelo_final": "no se pudo evaluar"},
+    "torch_bomb": {"modelo_torch": "memoria"},
+    "torch_pickle": {"modelo_torch": "no se pudo evaluar"},
+    "model_links": {"modelo_final": "no se encontró", "modelo_torch": "no se encontró"},
+    "model_special": {"modelo_final": "no se encontró", "modelo_torch": "no se encontró"},
 }
 
 
@@ -331,3 +469,61 @@ def test_student_symlinks_are_neither_followed_nor_copied(attacked):
 def test_a_huge_output_is_cut_to_the_limit(attacked):
     path = attacked.root / "autograded" / "huge_output" / attacked.assignment / f"{attacked.notebook}.ipynb"
     assert path.stat().st_size < 3 * 2**20
+
+
+@pytest.mark.parametrize("student", sorted(MODEL_MESSAGES))
+def test_hostile_model_files_score_nothing_with_a_clear_message(attacked, student):
+    result = attacked.results[student]
+    for check, words in MODEL_MESSAGES[student].items():
+        entry = next(c for c in result["checks"] if c["name"] == check)
+        assert entry["points"] == 0 and words in entry["message"], entry["message"]
+
+
+def test_nothing_outside_the_sandbox_changed(attacked):
+    assert not (attacked.root / "pwned").exists()
+    assert attacked.site == attacked.before["site"]  # nothing planted in the grader's site-packages
+    rows = gradebook_rows(attacked.root, attacked.assignment, "demo")
+    assert rows[("control", attacked.notebook, "tests_exactitud")] == (2.0, False)
+
+
+def test_only_plain_files_reach_autograded_and_feedback(attacked):
+    import stat
+
+    for top in ("autograded", "feedback"):
+        for path in (attacked.root / top).rglob("*"):
+            mode = os.lstat(path).st_mode
+            assert stat.S_ISREG(mode) or stat.S_ISDIR(mode), path
+    links = attacked.root / "autograded" / "model_links" / attacked.assignment
+    assert not (links / "fuga.db").exists() and not (links / "entorno").exists()
+    assert "fuga.db (enlace simbólico)" in attacked.results["model_links"]["message"]
+    special = attacked.root / "autograded" / "model_special" / attacked.assignment
+    assert not (special / "modelo_final.keras").exists() and not (special / "modelo_torch.pt").exists()
+
+
+def test_an_honest_program_may_write_tmp_and_home_and_leaves_no_scratch_behind(attacked):
+    result = attacked.results["tmp_writer"]
+    entry = next(c for c in result["checks"] if c["name"] == "tests_exactitud")
+    assert entry["points"] == 2, entry["message"]
+    folder = attacked.root / "autograded" / "tmp_writer" / attacked.assignment
+    assert {p.name for p in folder.iterdir()} - {"timestamp.txt"} == {f"{attacked.notebook}.ipynb"}
+    feedback = attacked.root / "feedback" / "tmp_writer" / attacked.assignment
+    assert {p.name for p in feedback.iterdir()} - {"timestamp.txt"} == {f"{attacked.notebook}.html"}
+
+
+def test_feedback_runs_no_script_from_the_student(attacked):
+    import re
+
+    page = (attacked.root / "feedback" / "xss" / attacked.assignment / f"{attacked.notebook}.html").read_text()
+    head = page[page.lower().index("<head"):][:400]
+    assert 'http-equiv="Content-Security-Policy"' in head and "default-src 'none'" in head
+    assert "<script>alert" not in page
+    assert not re.search(r"<[a-z][^>]*\son(error|mouseover)\s*=", page, re.IGNORECASE)
+    assert "Mi respuesta" in page  # the answer is still there, as text
+
+
+def test_bounds_are_checked_before_the_submission_is_read(attacked):
+    for student in ("huge_notebook", "many_cells", "many_files"):
+        result = attacked.results[student]
+        assert result["runtime_s"] is None  # no worker ran
+        assert "supera los límites del corrector" in result["message"]
+        assert not (attacked.root / "feedback" / student).exists()

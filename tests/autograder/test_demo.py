@@ -1,9 +1,6 @@
 """The demo course, graded once per session (see conftest): scores, statuses, outputs, resume."""
 
 import csv
-import json
-import subprocess
-import sys
 
 import pytest
 
@@ -101,11 +98,11 @@ def test_second_run_resumed_without_regrading(demo):
     assert "gradebook (nbgrader)" in demo.first.stdout and "reference" in demo.first.stdout
 
 
-def test_evaluator_recomputes_the_recorded_value(demo):
-    model = demo.root / "autograded" / "reference" / demo.assignment / "modelo_final.keras"
-    out = subprocess.run([sys.executable, "-m", "autograder.evaluate", "--model", str(model), "--validation", "5000"],
-                         capture_output=True, text=True, check=True)
-    value = json.loads(out.stdout.strip().splitlines()[-1])["value"]
+def test_evaluator_recomputes_the_recorded_value(demo, tmp_path):
+    from autograder.thresholds import Check, evaluate
+
+    check = Check(name="modelo_final", model="modelo_final.keras", full=0.78, zero=0.5, points=4, validation=5000)
+    value = evaluate(check, demo.root / "autograded" / "reference" / demo.assignment, tmp_path)["value"]
     recorded = [c for c in demo.results["reference"]["checks"] if c["name"] == "modelo_final"][0]["value"]
     assert value == pytest.approx(recorded)
 

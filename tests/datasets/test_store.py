@@ -140,3 +140,18 @@ def test_unwritable_cache_still_loads(tmp_path, monkeypatch):
     with pytest.warns(UserWarning, match="Could not write"):
         arrays = load_idx_arrays(dataset)
     assert arrays["train_images"].shape == (40, 4, 4)
+
+
+def test_a_cache_this_user_cannot_read_is_skipped_not_deleted(tmp_path, cache, monkeypatch):
+    """The grader's sandboxed user may see the grader's cache without the right to read it."""
+    dataset = tiny_dataset(tmp_path, system=write_tiny(tmp_path / "system"))
+    load_idx_arrays(dataset)
+    (npz,) = (cache / "tiny").glob("arrays-*.npz")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(npz))
+
+    monkeypatch.setattr(store.np, "load", refuse)
+    monkeypatch.setattr(store, "_write_arrays_cache", lambda path, arrays: None)
+    arrays = load_idx_arrays(dataset)  # parsed from the files again, without a warning about damage
+    assert arrays["train_images"].shape == (40, 4, 4) and npz.exists()
