@@ -10,6 +10,7 @@ from typing import Any
 
 import nbformat
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbformat import NotebookNode
 from nbgrader.converters import GenerateFeedback
 from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
@@ -106,8 +107,11 @@ def generate(course: Course, assignment: str, student: str, result: dict[str, An
     config = Config()
     config.merge(course.config)
     config.HTMLExporter.template_name = "feedback"
-    config.HTMLExporter.sanitize_html = True  # the student's Markdown and HTML outputs, through bleach
-    config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, SpanishSummary, CSSHTMLHeaderPreprocessor]
+    # nbconvert's SanitizeHTML (bleach) on the student's Markdown and outputs, before our own summary goes in.
+    config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, SanitizeHTML, SpanishSummary,
+                                             CSSHTMLHeaderPreprocessor]
+    config.SanitizeHTML.enabled = True  # nbconvert's preprocessors are off unless enabled
+    config.HTMLExporter.sanitize_html = True  # and the exporter's own pass over the outputs
     hidden = course.config.get("ClearHiddenTests", {})
     if "begin_test_delimeter" in hidden:
         config.HideHiddenTests.begin = hidden["begin_test_delimeter"]

@@ -402,7 +402,7 @@ EXPECTED = {  # student: (status, score out of 11, words the message must hold)
     "tmp_writer": ("ok", 7, "se ejecutó completa"),
     "xss": ("ok", 5, "se ejecutó completa"),
     "huge_notebook": ("oversize", 0, "pesa"),
-    "many_cells": ("oversize", 0, "2500 celdas"),
+    "many_cells": ("oversize", 0, "celdas (máximo 2000)"),
     "many_files": ("oversize", 0, "archivos y carpetas"),
 }
 
@@ -422,7 +422,7 @@ def test_each_attack_gets_its_status_score_and_message(attacked, student):
     result = attacked.results[student]
     assert (result["status"], result["score"]) == (status, score), result["message"]
     assert words in result["message"]
-    assert result["sandbox"] == "bwrap"
+    assert result["sandbox"] == ("none" if student == "many_files" else "bwrap")  # refused before a worker ran
 
 
 def test_every_submission_is_graded_and_reported(attacked):
@@ -524,6 +524,8 @@ def test_feedback_runs_no_script_from_the_student(attacked):
 def test_bounds_are_checked_before_the_submission_is_read(attacked):
     for student in ("huge_notebook", "many_cells", "many_files"):
         result = attacked.results[student]
-        assert result["runtime_s"] is None  # no worker ran
         assert "supera los límites del corrector" in result["message"]
-        assert not (attacked.root / "feedback" / student).exists()
+        assert all(c["points"] in (0, None) for c in result["checks"])
+        assert not (attacked.root / "feedback" / student).exists()  # no kernel ran: nothing to show
+    assert attacked.results["many_files"]["runtime_s"] is None  # refused before a worker started
+    assert "más de 5000 archivos y carpetas" in attacked.results["many_files"]["message"]
