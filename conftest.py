@@ -12,6 +12,7 @@ fall apart and cells of one notebook run on both workers, each in a fresh kernel
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -46,3 +47,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     if LoadScopeScheduling is None or config.getvalue("dist") in ("each", "no"):
         return None
     return CourseScheduling(config, log)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """With ``COURSE_SCHEDULE_LOG=FILE``, each test's worker and id, in the order they start
+    (``scripts/check_schedule.py FILE`` then checks that every notebook ran on one worker, in order)."""
+    log = os.environ.get("COURSE_SCHEDULE_LOG")
+    if log:
+        with open(log, "a") as fh:
+            fh.write(f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')} {item.nodeid}\n")

@@ -1,11 +1,13 @@
 """Grade one submission, in its own process with its own kernel; the gradebook is not touched.
 
-The worker copies the submission to a private folder, runs nbgrader's sanitizing preprocessors
-on each notebook (clear outputs, restore the kernelspec, restore the test cells from the
-source: students cannot edit or delete them), executes it with nbgrader's ``Execute`` (per-cell
-timeout) after seeding the kernel, and scores the grade cells. A watchdog thread kills the
-kernel past the submission's wall clock or memory limit. Threshold checks then run on the saved
-model in a fresh process. The parent process writes everything it returns to the gradebook.
+The worker checks the submission's bounds, copies it to a private folder, runs nbgrader's
+sanitizing preprocessors on each notebook (clear outputs, restore the kernelspec, restore the
+test cells from the source: students cannot edit or delete them), executes it with nbgrader's
+``Execute`` (per-cell timeout) in a sandboxed kernel after seeding it, and scores the grade
+cells. A watchdog thread kills the kernel past the submission's wall clock, memory or disk.
+Once every process of the student's is gone, only plain files are left in the working folder,
+and threshold checks measure the saved models (a checked copy, loaded in the sandbox; the
+metric computed here). The parent process writes everything it returns to the gradebook.
 """
 
 from __future__ import annotations

@@ -47,6 +47,9 @@ def normalize(path: Path) -> None:
 
 def generate(output: Path, names: list[str] | None = None) -> list[str]:
     """Generate the student version of each assignment into ``output/<name>/``; return the names."""
+    from autograder.course import use_environment_tools
+
+    use_environment_tools()  # nbgrader runs `alembic` by name: this Python's, even in a venv not activated
     names = names or assignments()
     output = output.resolve()
     output.mkdir(parents=True, exist_ok=True)

@@ -81,3 +81,40 @@ def test_notebook_cells_stay_on_one_worker_in_order(tmp_path):
     for name, steps in counts.items():  # one kernel, cells in order: the counter goes 0..5
         assert steps == list(range(6)), f"{name}: {steps}"
     assert len(set().union(*workers.values())) == 2  # the work was shared, not all on one worker
+
+
+def _check_schedule():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("check_schedule", ROOT / "scripts" / "check_schedule.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.check
+
+
+def test_the_schedule_check_finds_a_split_or_reordered_notebook():
+    check = _check_schedule()
+    good = ["gw0 source/a.ipynb::Cell 0", "gw1 tests/test_x.py::test_y", "gw0 source/a.ipynb::Cell 1",
+            "gw1 source/b.ipynb::Cell 0"]
+    assert check(good) == ({"gw0": ["a"], "gw1": ["b"]}, [])
+    split = good + ["gw1 source/a.ipynb::Cell 2"]
+    assert check(split)[1] == ["source/a.ipynb ran on ['gw0', 'gw1']"]
+    reordered = ["gw0 source/a.ipynb::Cell 1", "gw0 source/a.ipynb::Cell 0"]
+    assert check(reordered)[1] == ["source/a.ipynb: cells out of order"]
+
+
+@pytest.mark.slow
+def test_the_conftest_logs_the_schedule_it_ran(tmp_path):
+    pytest.importorskip("xdist")
+    pytest.importorskip("nbval")
+    shutil.copy(ROOT / "conftest.py", tmp_path / "conftest.py")
+    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = --nbval-lax --nbval-current-env -p no:cacheprovider\n")
+    for name in ("one", "two"):
+        _notebook(tmp_path / f"{name}.ipynb", name, tmp_path / "cells.txt", cells=4)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env["COURSE_SCHEDULE_LOG"] = str(tmp_path / "schedule.txt")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "-q", "."], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    by_worker, problems = _check_schedule()((tmp_path / "schedule.txt").read_text().splitlines())
+    assert problems == [] and sorted(n for names in by_worker.values() for n in names) == ["one", "two"]
