@@ -12,6 +12,7 @@ first failure stops the batch with a message for the instructor.
 from __future__ import annotations
 
 import concurrent.futures
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -117,6 +118,12 @@ class _no_user:
 def run(source_dir: Path, checks: list[thresholds.Check], sandbox: sbx.Sandbox | None, env: dict[str, str],
         gpu: bool = False, timeout: int = 300, memory_limit: int | None = None) -> None:
     """Raise :class:`PreflightError` (one line per failure) unless everything the batch needs works."""
+    if sandbox is not None and os.geteuid() == 0:  # the sandbox runs as an unprivileged uid
+        closed = sbx.unreadable(sandbox)
+        if closed:
+            raise PreflightError("preflight failed, nobody was graded: the sandbox's user cannot read the grader's "
+                                 f"Python environment or data: {', '.join(closed)}. Make them readable by all "
+                                 "(chmod a+rX), as a venv made by `python -m venv` normally is.")
     frameworks = frameworks_of(source_dir)
     frameworks += sorted({thresholds.framework_of(c) for c in checks} - set(frameworks))
     datasets = sorted({(c.dataset, c.validation, c.split) for c in checks})

@@ -408,6 +408,24 @@ def data_dirs(env: dict[str, str]) -> list[str]:
     return [str(d.resolve()) for d in dirs if d.is_dir()]
 
 
+def unreadable(sandbox: Sandbox) -> list[str]:
+    """Bound folders that the sandbox's unprivileged user cannot enter (a venv made in a
+    ``mktemp -d`` folder is mode 0700): every import from them would fail in the sandbox."""
+    bound = [Path("/usr"), Path("/etc"), *python_paths(), *(Path(p).resolve() for p in sandbox.data)]
+    problems = []
+    for path in bound:
+        for folder in [path, *path.parents]:
+            if not _covered(folder, bound):
+                break
+            try:
+                mode = folder.stat().st_mode
+            except OSError:
+                continue
+            if mode & 0o005 != 0o005:
+                problems.append(f"{folder} (mode {mode & 0o777:o})")
+    return sorted(set(problems))
+
+
 def dataset_dirs() -> list[str]:
     """Where the kit finds datasets besides its cache (Debian's folders, say): hidden from a
     sandbox that must not read labels."""

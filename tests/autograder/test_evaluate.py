@@ -94,7 +94,7 @@ def test_torch_model_is_evaluated_from_its_state_dict_and_config(tmp_path):
 
     check = Check(name="final_model", model="final_model.pt", full=0.9, zero=0.5, points=10, validation=5000)
     result = evaluate(check, tmp_path / "work", tmp_path / "scratch", sandbox=sandbox_or_none(), timeout=300)
-    assert result["n"] == 5000
+    assert result.get("n") == 5000, result
     assert result["value"] == pytest.approx(expected) and result["value"] > 0.5
     assert 0 < grade_check(check, result)["score"] < 10
 

@@ -131,3 +131,17 @@ def test_mounts_are_made_shallowest_first(tmp_path, monkeypatch):
     assert bound and bound[0] > tmpfs
     perms = cmd[cmd.index("--tmpfs") - 4:cmd.index("--tmpfs")]
     assert perms[:2] == ["--perms", "1777"]  # the sandbox's user writes its /tmp
+
+
+def test_a_python_environment_the_sandbox_cannot_read_stops_the_preflight(tmp_path, monkeypatch):
+    from autograder import preflight
+
+    if os.geteuid() != 0:
+        pytest.skip("only root grades with a sandbox uid of its own")
+    closed = tmp_path / "venv"
+    (closed / "lib").mkdir(parents=True)
+    closed.chmod(0o700)
+    monkeypatch.setattr(sbx, "python_paths", lambda: [closed / "lib", closed])
+    assert sbx.unreadable(sbx.Sandbox(mode="bwrap")) == [f"{closed} (mode 700)"]
+    with pytest.raises(preflight.PreflightError, match="chmod a\\+rX"):
+        preflight.run(tmp_path, [], sbx.Sandbox(mode="bwrap"), {})
