@@ -12,18 +12,17 @@ first failure stops the batch with a message for the instructor.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import nbformat
 
 from . import sandbox as sbx
 from . import thresholds
 
-FRAMEWORKS = {"keras": "keras", "tensorflow": "tensorflow", "torch": "torch"}
 OK = "PREFLIGHT-OK"
 _IMPORT = re.compile(r"^\s*(?:import|from)\s+(keras|tensorflow|torch)\b", re.MULTILINE)
 
@@ -51,7 +50,7 @@ def probe_code(frameworks: list[str], datasets: list[tuple[str, float, str]]) ->
     lines = [
         "import importlib, os, tempfile",
         "import course",
-        *(f"importlib.import_module({FRAMEWORKS[name]!r})" for name in frameworks),
+        *(f"importlib.import_module({name!r})" for name in frameworks),
         "with tempfile.NamedTemporaryFile(dir=tempfile.gettempdir()) as fh: fh.write(b'x')",
         "home = os.path.expanduser('~'); os.makedirs(home, exist_ok=True)",
         "open(os.path.join(home, '.preflight'), 'w').write('x')",
@@ -72,7 +71,7 @@ def _kernel_probe(code: str, sandbox: sbx.Sandbox | None, scratch: Path, gpu: bo
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     log = scratch / "kernel.log"
-    with (sbx.sandbox_user() if sandbox else _no_user()) as uid:
+    with (sbx.sandbox_user() if sandbox else contextlib.nullcontext(None)) as uid:
         sbx.own_tree(work, uid)
         executor = GradingExecute(kernel_log=log, sandbox=sandbox, uid=uid, gpu=gpu, timeout=timeout,
                                   allow_errors=True)
@@ -105,14 +104,6 @@ def _evaluator_probe(check: thresholds.Check, sandbox: sbx.Sandbox | None, scrat
     if problem is None and (pred is None or len(pred) != min(256, len(X))):
         problem = "the threshold evaluator gave no predictions for its probe model"
     return f"check {check.name!r} ({thresholds.framework_of(check)}): {problem}" if problem else None
-
-
-class _no_user:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
 
 
 def run(source_dir: Path, checks: list[thresholds.Check], sandbox: sbx.Sandbox | None, env: dict[str, str],

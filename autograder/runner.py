@@ -80,10 +80,10 @@ class Report:
         return Counter(r["status"] for r in self.graded)
 
 
-def fingerprint(folder: Path, ignore: list[str], limit: int | None = None) -> str:
+def fingerprint(folder: Path, ignore: list[str]) -> str:
     """SHA-256 over the submission's files (names and contents; a symlink's target, never followed)."""
     digest = hashlib.sha256()
-    for rel, link in walk_files(folder, ignore, limit):
+    for rel, link in walk_files(folder, ignore):
         digest.update(str(rel).encode() + (b"\1" if link else b"\0"))
         if link:
             digest.update(os.readlink(folder / rel).encode())
@@ -290,7 +290,7 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
             folder = course.path("submitted", student, assignment)
             try:  # bounded before anything reads, hashes or copies the submission
                 check_submission(folder, ignore, options.limits)
-                digest = fingerprint(folder, ignore, options.limits.files)
+                digest = fingerprint(folder, ignore)
             except TooLarge as exc:
                 oversize.append((student, str(exc)))
                 continue

@@ -465,12 +465,11 @@ def run_notebook(job: Job, name: str, work: Path, config: Config, watchdog: Watc
                                               f"(máximo {limits.notebook / 2**20:g} MiB)")
         return info
     try:
-        raw = json.loads(path.read_bytes())
-        cells = raw.get("cells") if isinstance(raw, dict) else None
+        nb = nbformat.reader.reads(path.read_bytes())  # parsed once, not converted nor validated yet
+        cells = nb.get("cells")
         if limits.cells is not None and isinstance(cells, list) and len(cells) > limits.cells:
             info.update(status="oversize", detail=f"{name}.ipynb tiene {len(cells)} celdas (máximo {limits.cells})")
             return info
-        nb = nbformat.reads(json.dumps(raw), as_version=nbformat.NO_CONVERT)
         nb = nbformat.convert(nb, 4)
         nbformat.validate(nb)
     except Exception as exc:
