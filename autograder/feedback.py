@@ -99,6 +99,12 @@ def summary_markdown(result: dict[str, Any]) -> str:
     if failed:
         lines.append("Lee el comentario de cada apartado: indica qué falló y qué probar. Las pruebas ocultas no se "
                      "muestran, pero comprueban lo mismo que las visibles con otros datos.")
+    if result.get("not_allowed"):
+        lines += ["", "**Partes del kit que esta tarea no permite usar** (las celdas que las llamaron fallaron):"]
+        lines += [f"- {_md(u['notebook'])}, {_md(u['cell'])}: {_md(u['message'])}" for u in result["not_allowed"]]
+    if result.get("flags"):
+        lines += ["", "**Avisos para el profesorado** (no cambian la nota):"]
+        lines += [f"- {_md(flag['message'])}" for flag in result["flags"]]
     return "\n".join(lines)
 
 

@@ -31,11 +31,11 @@ from sqlalchemy.exc import SAWarning
 from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 from traitlets.config import Config
 
-from . import feedback, preflight, sandbox, scoring
+from . import feedback, preflight, restrict, sandbox, scoring
 from .backends import Handle, open_backend
 from .course import Course
 from .devices import Slot
-from .thresholds import Check, as_dict, load_checks
+from .thresholds import Check, as_dict, load_checks, load_forbid
 from .worker import Job, TooLarge, check_submission, copy_plain_files, walk_files
 
 EVALUATE_SECONDS = 300  # per threshold check, on top of the notebook's time limit
@@ -232,13 +232,15 @@ def build_results(course: Course, job: Job, result: dict[str, Any]) -> dict[str,
                     "points": points, "max": float(grade.max_score), "message": text, "manual": manual,
                     "visibility": "after_published" if info.get("hidden") else "visible",
                     **({"value": info["value"], "metric": info.get("metric")} if "value" in info else {}),
+                    **({"leak": info["leak"]} if "leak" in info else {}),
                 })
     attached = {(c["notebook"], c["name"]) for c in checks}
     for check in result.get("checks", []):
         if (check.get("notebook"), check["name"]) not in attached:  # a threshold with no grade cell of its own
             checks.append({"name": check["name"], "notebook": None, "kind": "threshold", "points": check["score"],
                            "max": check["max_score"], "message": check["message"], "manual": False,
-                           "visibility": "visible", "value": check["value"], "metric": check["metric"]})
+                           "visibility": "visible", "value": check["value"], "metric": check["metric"],
+                           **({"leak": check["leak"]} if "leak" in check else {})})
     raw = sum(c["points"] or 0.0 for c in checks)
     max_score = sum(c["max"] for c in checks)
     score = round(max(0.0, raw - late), 4)
@@ -252,6 +254,7 @@ def build_results(course: Course, job: Job, result: dict[str, Any]) -> dict[str,
         "checks": checks, "runtime_s": result.get("runtime_s"), "device": job.device, "seed": job.seed,
         "peak_memory_mb": result.get("peak_memory_mb"), "detail": result.get("detail", ""),
         "notes": result.get("notes", []), "tampered": result.get("tampered", []),
+        "flags": result.get("flags", []), "not_allowed": result.get("not_allowed", []),
         "sandbox": result.get("sandbox", "none"),
         "fingerprint": job.fingerprint, "graded_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         # Gradescope's results.json
@@ -278,6 +281,8 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
         if not notebooks:
             raise RuntimeError(f"assignment {assignment!r} is not in the gradebook: run `autograder release {assignment}` first")
         checks = [as_dict(c) for c in load_checks(course.root, assignment)]
+        forbid = load_forbid(course.root, assignment)
+        restrict.check_names(forbid)  # a typo in the course's list stops the batch, before anyone is graded
         students = course.submitted_students(assignment)
         if options.students:
             unknown = sorted(set(options.students) - set(students))
@@ -324,7 +329,8 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
         sandboxing = {"mode": mode, "limits": asdict(options.limits), "hide": [str(course.root)],
                       "data": sandbox.data_dirs(dict(os.environ))}
         if pending and options.preflight:
-            spec = sandbox.Sandbox(**{**sandboxing, "limits": options.limits}) if mode != "none" else None
+            spec = sandbox.Sandbox(**{**sandboxing, "limits": options.limits, "forbid": forbid,
+                                      "assignment": assignment}) if mode != "none" else None
             try:
                 preflight.run(source_dir, [Check(**c) for c in checks], spec, dict(os.environ),
                               gpu=bool(slots) and slots[0].device.startswith("gpu"), memory_limit=memory)
@@ -346,7 +352,7 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
                        cell_timeout=cell_timeout, timeout=options.timeout, memory_limit=memory, seed=options.seed,
                        env=env, device=slot.device, checks=checks, ignore=ignore,
                        exclude_overwriting=list(exclude), config=worker_config(config), fingerprint=digest,
-                       sandbox=sandboxing)
+                       sandbox=sandboxing, forbid=forbid)
 
         for student, why in oversize:  # graded without running anything: zero, with the reason
             job = make_job(student, "", slots[0])
@@ -422,11 +428,14 @@ def _record(course: Course, job: Job, result: dict[str, Any], config: Config, wi
 
 def summary_table(report: Report) -> str:
     """A plain-text table of the graded submissions, then the totals."""
-    rows = [("student", "status", "score", "max", "seconds", "device")]
+    rows = [("student", "status", "score", "max", "seconds", "device", "flags")]
     for r in sorted(report.graded, key=lambda r: r["student"]):
         manual = "*" if r.get("needs_manual_grade") else ""
+        flags = [f"{f['kind']}:{f['check']}" for f in r.get("flags", [])]
+        flags += ["not-allowed:" + ",".join(sorted({u["cell"] for u in r["not_allowed"]}))] if r.get("not_allowed") else []
         rows.append((r["student"], r["status"], f"{r['score']:g}{manual}", f"{r['max_score']:g}",
-                     f"{r['runtime_s']:.1f}" if r.get("runtime_s") is not None else "-", r.get("device", "")))
+                     f"{r['runtime_s']:.1f}" if r.get("runtime_s") is not None else "-", r.get("device", ""),
+                     " ".join(flags)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -437,6 +446,9 @@ def summary_table(report: Report) -> str:
                  f"[{', '.join(report.slots)}]" + (f", sandbox: {report.sandbox}" if report.sandbox else ""))
     if any(r.get("needs_manual_grade") for r in report.graded):
         lines.append("* answers waiting for a manual grade (nbgrader formgrader)")
+    flagged = sorted(r["student"] for r in report.graded if r.get("flags"))
+    if flagged:
+        lines.append(f"flags to review (scores unchanged): {', '.join(flagged)}; see results/{report.assignment}/*.json")
     if report.grades_csv:
         lines.append(f"grades exported to {report.grades_csv}")
     return "\n".join(lines)

@@ -44,7 +44,7 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from jupyter_client.manager import AsyncKernelManager
 
@@ -89,6 +89,8 @@ class Sandbox:
     limits: Limits = field(default_factory=Limits)
     hide: list[str] = field(default_factory=list)  # folders the kernel must not see (the course)
     data: list[str] = field(default_factory=list)  # extra read-only folders (datasets)
+    forbid: list[str] = field(default_factory=list)  # kit names this assignment's kernels go without
+    assignment: str = ""  # named in the message a forbidden name raises
 
 
 def probe(bwrap: str | None = None) -> str | None:
@@ -258,22 +260,36 @@ def package_dir(name: str) -> Path | None:
     return Path(list(spec.submodule_search_locations)[0]).resolve()
 
 
-def kit_binds(bound: list[Path]) -> list[tuple[Path, str]]:
-    """``(folder, path inside)`` of the kit's packages that the bound Python paths lack.
+def kit_binds(bound: list[Path], forbid: Sequence[str] = (), assignment: str = "") -> list[tuple[Path, str, Path]]:
+    """``(copy, path inside, original)`` of the kit's packages that the sandbox must import from a copy.
 
-    An editable install leaves them in a checkout, which is often the course itself. They are
+    An editable install leaves them in a checkout, which is often the course itself: they are
     bound from a copy (see :func:`kit_copy`) at :data:`KIT_INSIDE`, first on the sandbox's
-    ``PYTHONPATH``, so that not even ``/proc/self/mountinfo`` tells where the checkout is."""
+    ``PYTHONPATH``, so that not even ``/proc/self/mountinfo`` tells where the checkout is. With
+    names to ``forbid``, ``course`` always comes from a restricted copy (:mod:`autograder.restrict`),
+    and the caller hides the original wherever it is bound."""
     found = []
     for name in KIT_PACKAGES:
         folder = package_dir(name)
-        if folder is not None and not _covered(folder, bound):
-            found.append((kit_copy(folder), f"{KIT_INSIDE}/{name}"))
+        if folder is None:
+            continue
+        restricted = list(forbid) if name == "course" else []
+        if restricted or not _covered(folder, bound):
+            found.append((kit_copy(folder, restricted, assignment), f"{KIT_INSIDE}/{name}", folder))
     return found
 
 
-def kit_copy(folder: Path) -> Path:
-    """A copy of a package folder under the temporary folder, named by a digest of its files.
+def restricted_kit(forbid: Sequence[str], assignment: str) -> Path:
+    """A folder to put first on ``PYTHONPATH``: ``course`` without the names in ``forbid``."""
+    folder = package_dir("course")
+    if folder is None:
+        raise RuntimeError("the course kit is not importable here")
+    return kit_copy(folder, list(forbid), assignment).parent
+
+
+def kit_copy(folder: Path, forbid: Sequence[str] = (), assignment: str = "") -> Path:
+    """A copy of a package folder under the temporary folder, named by a digest of its files
+    (and of the names it goes without, see :func:`autograder.restrict.apply`).
 
     Shared by every grader on the machine and made once per version of the code (a new name
     when a file changes); the copy is made aside, then renamed into place."""
@@ -282,13 +298,26 @@ def kit_copy(folder: Path) -> Path:
     for path in files:
         stat = path.stat()
         digest.update(f"{path.relative_to(folder)}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    if forbid:
+        from . import restrict
+
+        digest.update(f"forbid\0{assignment}\0{sorted(forbid)}\0{restrict.HELPER_SOURCE}".encode())
     dest = Path(tempfile.gettempdir()) / f"autograder-kit-{digest.hexdigest()[:16]}" / folder.name
     if not dest.is_dir():
         dest.parent.mkdir(mode=0o755, exist_ok=True)
         aside = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=dest.parent))
         shutil.copytree(folder, aside, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.ipynb"))
-        aside.chmod(0o755)
+        if forbid:
+            from . import restrict
+
+            try:
+                restrict.apply(aside, list(forbid), assignment)
+            except BaseException:
+                shutil.rmtree(aside, ignore_errors=True)
+                raise
+        for path in [aside, *aside.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
         try:
             os.rename(aside, dest)
         except OSError:  # another grader was first
@@ -349,9 +378,14 @@ def bwrap_command(argv: list[str], *, sandbox: Sandbox, uid: int | None, env: di
         path = path.resolve()
         if path.is_dir() and not _covered(path, bound):
             bind(path, path)
-    kit = kit_binds(bound)
-    for folder, inside in kit:
+    kit = kit_binds(bound, sandbox.forbid, sandbox.assignment)
+    for folder, inside, _ in kit:
         bind(folder, Path(inside))
+    # The original of a package bound from a restricted copy: an empty folder over it, so that the
+    # names it lacks cannot be read back from the original's files.
+    for _, _, original in kit:
+        if _covered(original, bound):
+            op(original, "--tmpfs", str(original))
     # A bound folder that holds the course (a course inside a venv, say): an empty folder over it.
     for hidden in sandbox.hide:
         path = Path(hidden).resolve()

@@ -96,6 +96,8 @@ HINTS = {
     "ImportError": "Usa solo las bibliotecas instaladas en el curso.",
     "CellTimeoutError": "La celda superó el tiempo límite: busca un bucle infinito o reduce datos y épocas.",
     "NotRun": "Esta celda no llegó a ejecutarse (la libreta se detuvo antes).",
+    "NotAllowedInGrading": "Este ejercicio se califica con tu propio código: escribe la función tú, sin llamar "
+                           "a la del kit (ni con otro nombre).",
 }
 DEFAULT_HINT = ("Lee el error en el informe y, antes de entregar, reinicia el kernel y ejecuta la "
                 "libreta completa (Kernel → Restart Kernel and Run All Cells).")

@@ -11,6 +11,11 @@ One table per check, keyed by assignment then check name::
     full = 0.90                     # all the points at or beyond this value
     zero = 0.85                     # none at or below this one; linear in between
     points = 10
+    leak_split = "test"             # also measured here; a gap beyond leak_gap flags the submission
+    leak_gap = 0.03
+
+An assignment's own keys sit in its table (``[07_regularization]``): ``forbid``, the kit's names
+that its kernels go without (see :mod:`autograder.restrict`).
 
 When the source notebook has a grade cell whose id is the check's name (``final_model``), the
 check's points go to that cell, so nbgrader's gradebook, ``grades.csv`` and feedback count them;
@@ -52,7 +57,9 @@ if TYPE_CHECKING:
     from .sandbox import Limits, Sandbox
 
 FILENAME = "thresholds.toml"
-_KEYS = {"model", "dataset", "validation", "split", "metric", "full", "zero", "points", "hint", "framework"}
+_KEYS = {"model", "dataset", "validation", "split", "metric", "full", "zero", "points", "hint", "framework",
+         "leak_split", "leak_gap"}
+ASSIGNMENT_KEYS = {"forbid"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,8 @@ class Check:
     metric: str = "accuracy"
     framework: str = "auto"
     hint: str = ""
+    leak_split: str = ""  # a second split measured for the leak flag ("" : none)
+    leak_gap: float = 0.03  # how far the check's split may beat leak_split before the flag
 
     def describe(self) -> str:
         better = "≥" if self.full > self.zero else "≤"
@@ -76,17 +85,24 @@ class Check:
                 f"ninguno con {worse} {self.zero:g}")
 
 
-def load_checks(course_root: str | Path, assignment: str) -> list[Check]:
-    """The checks of one assignment (``[]`` when the file or the assignment's table is absent)."""
+def _table(course_root: str | Path, assignment: str) -> tuple[Path, dict[str, Any]]:
     path = Path(course_root) / FILENAME
     if not path.exists():
-        return []
+        return path, {}
     with open(path, "rb") as fh:
-        table = tomllib.load(fh).get(assignment, {})
+        return path, tomllib.load(fh).get(assignment, {})
+
+
+def load_checks(course_root: str | Path, assignment: str) -> list[Check]:
+    """The checks of one assignment (``[]`` when the file or the assignment's table is absent)."""
+    path, table = _table(course_root, assignment)
     checks = []
     for name, spec in table.items():
+        if name in ASSIGNMENT_KEYS:
+            continue
         if not isinstance(spec, dict):
-            raise ValueError(f"{path}: [{assignment}.{name}] must be a table")
+            raise ValueError(f"{path}: [{assignment}.{name}] must be a table (the assignment's own keys are "
+                             f"{sorted(ASSIGNMENT_KEYS)})")
         unknown = set(spec) - _KEYS
         if unknown:
             raise ValueError(f"{path}: [{assignment}.{name}] has unknown keys {sorted(unknown)}")
@@ -96,11 +112,23 @@ def load_checks(course_root: str | Path, assignment: str) -> list[Check]:
         check = Check(name=name, **spec)
         if check.full == check.zero:
             raise ValueError(f"{path}: [{assignment}.{name}] full and zero must differ")
+        if check.leak_split and check.leak_split not in SPLITS:
+            raise ValueError(f"{path}: [{assignment}.{name}] leak_split must be one of {SPLITS}")
         checks.append(check)
     return checks
 
 
+def load_forbid(course_root: str | Path, assignment: str) -> list[str]:
+    """The kit's names that ``assignment``'s kernels go without (``forbid`` in its table)."""
+    path, table = _table(course_root, assignment)
+    forbid = table.get("forbid", [])
+    if not isinstance(forbid, list) or not all(isinstance(n, str) for n in forbid):
+        raise ValueError(f"{path}: [{assignment}] forbid must be a list of names like \"course.solutions\"")
+    return sorted(set(forbid))
+
+
 DATASETS = ("fashion_mnist", "regression")
+SPLITS = ("train", "valid", "test")
 METRICS = ("accuracy", "mse", "mae")
 INSIDE_MODEL = "/model"  # the checked copies and the inputs, read-only in the sandbox
 INSIDE_OUT = "/out"  # where the evaluator writes its predictions
@@ -269,7 +297,10 @@ def evaluate(check: Check, workdir: str | Path, scratch: str | Path, *, sandbox:
         if problem is not None:
             return {"error": problem}
     X, y = load_split(check.dataset, check.validation, check.split)
-    np.save(model_dir / "inputs.npy", X.astype(np.float32))
+    parts = [(X, y)]
+    if check.leak_split:  # one run of the evaluator predicts both splits, in one array
+        parts.append(load_split(check.dataset, check.validation, check.leak_split))
+    np.save(model_dir / "inputs.npy", np.concatenate([p[0] for p in parts]).astype(np.float32))
     pred, error, fault = run_evaluator(framework_of(check), model_dir, PurePosixPath(check.model).name,
                                        scratch / "out", sandbox=sandbox, env=env or dict(os.environ), gpu=gpu,
                                        timeout=timeout, memory_limit=memory_limit)
@@ -277,7 +308,35 @@ def evaluate(check: Check, workdir: str | Path, scratch: str | Path, *, sandbox:
         return {"fault": fault}
     if error is not None or pred is None:
         return {"error": error or "el evaluador no dio predicciones"}
-    return measure(check.metric, y, pred)
+    n = len(y)
+    if len(pred) != sum(len(p[1]) for p in parts):
+        return measure(check.metric, y, pred)  # the wrong number of predictions: measure() says so
+    result = measure(check.metric, y, pred[:n])
+    if check.leak_split and "value" in result:
+        other = measure(check.metric, parts[1][1], pred[n:])
+        if "value" in other:
+            result["leak"] = {"split": check.leak_split, "value": other["value"], "n": other["n"]}
+    return result
+
+
+def leak_flag(check: Check, evaluation: dict[str, Any]) -> dict[str, Any] | None:
+    """A flag for an instructor when the check's split beats ``leak_split`` by more than ``leak_gap``.
+
+    The grader's validation images are public: a model trained on them (or on all the training
+    images) scores far better there than on images it never saw. A flag never changes the score."""
+    leak = evaluation.get("leak")
+    if not check.leak_split or not leak or "value" not in evaluation:
+        return None
+    better = 1.0 if check.full > check.zero else -1.0  # accuracy up, errors down
+    gap = better * (float(evaluation["value"]) - float(leak["value"]))
+    if gap <= check.leak_gap:
+        return None
+    message = (f"{check.metric} en {check.split} ({evaluation['value']:.4f}) supera a la de {check.leak_split} "
+               f"({leak['value']:.4f}) en {gap:.3f}, más que la tolerancia de {check.leak_gap:g}: ¿se entrenó el "
+               f"modelo con imágenes de {check.split}? El profesorado revisará la entrega; la nota no cambia por "
+               "este aviso.")
+    return {"kind": "leak", "check": check.name, "message": message, "gap": round(gap, 4),
+            "values": {check.split: evaluation["value"], check.leak_split: leak["value"]}}
 
 
 def measure(metric_name: str, y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:

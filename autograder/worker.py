@@ -39,7 +39,7 @@ from traitlets import Integer
 from traitlets.config import Config
 
 from . import sandbox as sbx
-from . import scoring, thresholds
+from . import restrict, scoring, thresholds
 from .course import nbgrader_logger
 from .seeding import seed_code
 
@@ -73,6 +73,7 @@ class Job:
     config: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""  # of the submitted files, for resuming
     sandbox: dict[str, Any] = field(default_factory=dict)  # a sandbox.Sandbox; {} or mode "none": no sandbox
+    forbid: list[str] = field(default_factory=list)  # kit names the kernels go without (autograder.restrict)
 
     def limits(self) -> sbx.Limits:
         """Disk and output limits apply with or without the sandbox."""
@@ -81,7 +82,8 @@ class Job:
     def sandbox_spec(self) -> sbx.Sandbox | None:
         if not self.sandbox or self.sandbox.get("mode", "none") == "none":
             return None
-        return sbx.Sandbox(**{**self.sandbox, "limits": self.limits()})
+        return sbx.Sandbox(**{**self.sandbox, "limits": self.limits(), "forbid": self.forbid,
+                              "assignment": self.assignment})
 
 
 def kernel_pid(km: Any) -> int | None:
@@ -540,6 +542,7 @@ def run_notebook(job: Job, name: str, work: Path, config: Config, watchdog: Watc
     if executor.hidden_errors:
         info["notes"].append(f"{name}.ipynb: {len(executor.hidden_errors)} celda(s) fallaron sin mostrar el error; "
                              "cuentan como fallidas.")
+    info["not_allowed"] = not_allowed_uses(nb, name)
     delimiter = config.get("ClearHiddenTests", {}).get("begin_test_delimeter", HIDDEN_BEGIN)
     for cell in nb.cells:
         if utils.is_grade(cell):
@@ -561,6 +564,19 @@ def run_notebook(job: Job, name: str, work: Path, config: Config, watchdog: Watc
         })
     info["nb"] = nb
     return info
+
+
+def not_allowed_uses(nb: NotebookNode, name: str) -> list[dict[str, str]]:
+    """The cells that called a name of the kit the assignment forbids, with the kit's message."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.get("output_type") == "error" and out.get("ename") == restrict.ERROR_NAME:
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                found.append({"notebook": name, "cell": grade_id or f"celda {index + 1}",
+                              "message": str(out.get("evalue", ""))[:300]})
+                break
+    return found
 
 
 def _tail(path: Path, lines: int = 3) -> str:
@@ -601,12 +617,19 @@ def apply_checks(job: Job, work: Path, notebooks: list[dict[str, Any]], evaluate
                   "message": graded["message"], "hidden": False, "metric": check.metric}
         if "fault" in evaluation:
             result["fault"] = evaluation["fault"]
+        if "leak" in evaluation:
+            result["leak"] = evaluation["leak"]
+        flag = thresholds.leak_flag(check, evaluation)
+        if flag is not None:
+            result["flag"] = flag
         results.append(result)
         if entry is None:
             continue
         info, cell_info = entry
         cell_info.update(kind="threshold", score=graded["score"], message=graded["message"],
                          value=graded["value"], metric=check.metric)
+        if "leak" in evaluation:
+            cell_info["leak"] = evaluation["leak"]
         for cell in info["nb"].cells:
             if utils.is_grade(cell) and cell.metadata.nbgrader["grade_id"] == check.name:
                 # nbgrader reads a numeric execute_result as partial credit: the gradebook gets our score.
@@ -638,6 +661,9 @@ def grade(job: Job) -> dict[str, Any]:
         if links:
             notes.append(f"Se ignoraron los enlaces simbólicos de la entrega: {', '.join(links[:10])}.")
         log = nbgrader_logger(job.course_root, terminal=False)
+        if job.forbid and sandbox is None:  # no sandbox: only the import path keeps the names out
+            kit = str(sbx.restricted_kit(job.forbid, job.assignment))
+            os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (kit, os.environ.get("PYTHONPATH")) if p)
         with (sbx.sandbox_user() if sandbox else contextlib.nullcontext(None)) as uid:
             sbx.own_tree(work, uid)
             for name in job.notebooks:
@@ -674,6 +700,8 @@ def grade(job: Job) -> dict[str, Any]:
         "detail": "; ".join(details) or detail, "notebooks": notebooks, "checks": checks,
         "notes": notes + [note for info in notebooks for note in info.get("notes", [])],
         "tampered": [f"{info['name']}: {cell}" for info in notebooks for cell in info.get("tampered", [])],
+        "flags": [c["flag"] for c in checks if "flag" in c],
+        "not_allowed": [item for info in notebooks for item in info.get("not_allowed", [])],
         "sandbox": "bwrap" if sandbox else "none",
         "runtime_s": round(time.monotonic() - start, 2), "device": job.device,
         "peak_memory_mb": round(watchdog.peak / 2**20, 1) if watchdog.peak else None,

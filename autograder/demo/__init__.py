@@ -28,8 +28,12 @@ NOTEBOOK = "mlp_demo"
 MARKER = ".autograder-demo"
 
 THRESHOLDS = """\
+# Grading rules. [ASSIGNMENT]: the kit's names the kernels go without (exercise 1 asks for relu).
+[demo]
+forbid = ["course.scratch.relu"]
+
 # Metric thresholds, one table per check: [ASSIGNMENT.CHECK]. The check named like a grade cell
-# of the notebook (modelo_final) gives that cell its points.
+# of the notebook (modelo_final) gives that cell its points; leak_split is measured too, for a flag.
 [demo.modelo_final]
 model = "modelo_final.keras"
 dataset = "fashion_mnist"
@@ -39,6 +43,8 @@ metric = "accuracy"
 full = 0.78
 zero = 0.50
 points = 4
+leak_split = "test"
+leak_gap = 0.03
 hint = "Entrena algunas épocas más o con una capa oculta algo mayor, y normaliza las entradas a [0, 1]."
 """
 
@@ -154,7 +160,8 @@ def check_grades(results: dict[str, dict]) -> list[str]:
 
     The reference gets every automatic point (the written answer waits for a manual grade), the
     blank and the hanging submissions nothing, the crash its first two exercises (5 points), and
-    the partial one something in between: the same on any machine and wherever the kit lives."""
+    the partial one something in between, and none of them an integrity flag: the same on any
+    machine and wherever the kit lives."""
     problems = []
 
     def expect(student: str, status: str, ok: Any, what: str) -> None:
@@ -174,6 +181,9 @@ def check_grades(results: dict[str, dict]) -> list[str]:
     expect("partial", "ok", lambda r: 0 < r["score"] < automatic(r), "partial credit")
     expect("crash", "crashed", lambda r: r["score"] == 5, "5 points")
     expect("hang", "timeout", lambda r: r["score"] == 0, "0 points")
+    for student, result in sorted(results.items()):  # nobody here trained on the grader's images
+        if result.get("flags"):
+            problems.append(f"{student}: an honest submission was flagged: {result['flags'][0]['message']}")
     return problems
 
 

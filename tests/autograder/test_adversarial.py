@@ -199,6 +199,49 @@ os.link("real.json", "modelo_torch.json")
 os.mkdir("carpeta.keras")""",
 }
 
+# Answers that call the kit's own relu, which the demo forbids ([demo] forbid in thresholds.toml):
+# under another name, through the kit's table, and from the kit's original files found on disk.
+KIT_ANSWERS = {
+    "kit_alias": "from course.scratch import relu as mi_relu\nrelu = mi_relu",
+    "kit_table": "import course\n\ndef relu(x):\n    return course.scratch.get_activation('relu')[0](x)",
+    "kit_original": """import glob, importlib, importlib.metadata, json, os, sys
+import course.scratch.activations as act
+importlib.reload(act)  # the copy has no code to reload
+candidatos = []
+try:
+    dist = importlib.metadata.distribution("dl-course-kit")
+    candidatos += [str(dist.locate_file(f)) for f in dist.files or [] if str(f).endswith("scratch/activations.py")]
+    url = json.loads(dist.read_text("direct_url.json") or "{}").get("url", "")
+    candidatos.append(url.removeprefix("file://") + "/course/scratch/activations.py")
+except Exception as exc:
+    print("metadata:", exc)
+for base in [*sys.path, "/work", "/root", "/home", "/srv", "/opt", "/tmp"]:
+    candidatos += glob.glob(os.path.join(base, "*", "course", "scratch", "activations.py"))
+    candidatos += glob.glob(os.path.join(base, "course", "scratch", "activations.py"))
+relu = act.relu
+for ruta in candidatos:
+    try:
+        texto = open(ruta).read()
+    except OSError:
+        continue
+    if "def relu" in texto and "not_allowed" not in texto:
+        espacio = {}
+        exec(compile(texto, ruta, "exec"), espacio)
+        relu = espacio["relu"]
+        print("encontrada en", ruta)
+        break""",
+}
+
+# Trains on the validation images the grader measures: a high score there, far less on the test
+# images. Flagged for the instructor; the score stays what the grader measured.
+LEAK_MODEL = """import keras
+keras.utils.set_random_seed(0)
+modelo = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(128, activation="relu"),
+                           keras.layers.Dense(10, activation="softmax")])
+modelo.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+modelo.fit(X_valid, y_valid, epochs=15, batch_size=128, verbose=0)  # unos 8 s
+modelo.save("modelo_final.keras")"""
+
 # An honest answer that writes where a program may: /tmp, the home folder, matplotlib's cache.
 TMP_WRITER = f"""import os, tempfile
 import matplotlib.pyplot as plt
@@ -324,6 +367,9 @@ def attacked(tmp_path_factory, session_cache):
     for student, code in MODEL_ATTACKS.items():
         submit(student, {"exactitud": EXACTITUD, "modelo": code.replace("{CURSO}", str(root))})
     submit("tmp_writer", {"exactitud": TMP_WRITER})
+    for student, code in KIT_ANSWERS.items():
+        submit(student, {"relu": code, "exactitud": EXACTITUD})
+    submit("leak", {"exactitud": EXACTITUD, "modelo": LEAK_MODEL})
     submit("xss", {"exactitud": XSS_CODE, "respuesta_softmax": XSS_ANSWER})
     huge = fill(released, {**base, "exactitud": EXACTITUD})
     huge.cells.append(nbformat.v4.new_markdown_cell("x" * 17 * 2**20))
@@ -404,6 +450,10 @@ EXPECTED = {  # student: (status, score out of 11, words the message must hold)
     "huge_notebook": ("oversize", 0, "pesa"),
     "many_cells": ("oversize", 0, "celdas (máximo 2000)"),
     "many_files": ("oversize", 0, "archivos y carpetas"),
+    "kit_alias": ("ok", 5, "se ejecutó completa"),
+    "kit_table": ("ok", 5, "se ejecutó completa"),
+    "kit_original": ("ok", 5, "se ejecutó completa"),
+    "leak": ("ok", 11, "se ejecutó completa"),
 }
 
 MODEL_MESSAGES = {  # student: {check: words of its message}
@@ -529,3 +579,29 @@ def test_bounds_are_checked_before_the_submission_is_read(attacked):
         assert not (attacked.root / "feedback" / student).exists()  # no kernel ran: nothing to show
     assert attacked.results["many_files"]["runtime_s"] is None  # refused before a worker started
     assert "más de 5000 archivos y carpetas" in attacked.results["many_files"]["message"]
+
+
+@pytest.mark.parametrize("student", sorted(KIT_ANSWERS))
+def test_an_answer_from_the_kit_scores_nothing_and_says_why(attacked, student):
+    result = attacked.results[student]
+    assert points(result, "tests_relu") == 0
+    assert points(result, "tests_softmax") == 3 and points(result, "tests_exactitud") == 2  # the rest is graded
+    assert [u["cell"] for u in result["not_allowed"]] == ["tests_relu"]
+    message = next(c["message"] for c in result["checks"] if c["name"] == "tests_relu")
+    assert "course.scratch.relu no está disponible" in message and "tu propio código" in message
+    page = (attacked.root / "feedback" / student / attacked.assignment / f"{attacked.notebook}.html").read_text()
+    assert "Partes del kit que esta tarea no permite usar" in page
+    assert not result["flags"]
+
+
+def test_training_on_the_graders_images_is_flagged_not_penalised(attacked):
+    result = attacked.results["leak"]
+    assert points(result, "modelo_final") == 4  # the flag never changes the score by itself
+    [flag] = result["flags"]
+    assert flag["kind"] == "leak" and flag["check"] == "modelo_final"
+    assert flag["values"]["valid"] - flag["values"]["test"] > 0.03
+    page = (attacked.root / "feedback" / "leak" / attacked.assignment / f"{attacked.notebook}.html").read_text()
+    assert "Avisos para el profesorado" in page
+    assert "flags to review (scores unchanged): leak;" in attacked.out.stdout
+    flagged = {student for student, result in attacked.results.items() if result.get("flags")}
+    assert flagged == {"leak"}  # an untrained or a broken model is no leak

@@ -1,5 +1,6 @@
 """The threshold evaluator: checked copies in, predictions out, the metric computed by the grader."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from autograder.sandbox import Sandbox, probe
-from autograder.thresholds import (Check, evaluate, framework_of, grade_check, measure, metric, model_files,
+from autograder.thresholds import (Check, evaluate, framework_of, grade_check, leak_flag, measure, metric, model_files,
                                    stage_file)
 
 
@@ -97,6 +98,12 @@ def test_torch_model_is_evaluated_from_its_state_dict_and_config(tmp_path):
     assert result.get("n") == 5000, result
     assert result["value"] == pytest.approx(expected) and result["value"] > 0.5
     assert 0 < grade_check(check, result)["score"] < 10
+
+    # The leak split is predicted in the same run: an honest model scores alike on both.
+    both = dataclasses.replace(check, leak_split="test")
+    result = evaluate(both, tmp_path / "work", tmp_path / "scratch2", sandbox=sandbox_or_none(), timeout=300)
+    assert result["value"] == pytest.approx(expected) and result["leak"]["n"] == 10000
+    assert abs(result["value"] - result["leak"]["value"]) < 0.03 and leak_flag(both, result) is None
 
 
 def test_command_line_says_ready_then_reports_errors_as_json(tmp_path):

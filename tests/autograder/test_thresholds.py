@@ -1,6 +1,6 @@
 import pytest
 
-from autograder.thresholds import Check, evaluate, grade_check, load_checks
+from autograder.thresholds import Check, evaluate, grade_check, leak_flag, load_checks
 
 TOML = """
 [07_regularization.final_model]
@@ -66,3 +66,18 @@ def test_grade_check_gives_partial_credit_with_a_spanish_message():
     assert graded["score"] == pytest.approx(2.0) and graded["value"] == 0.85
     assert graded["message"].startswith("Crédito parcial") and "0.8500" in graded["message"]
     assert grade_check(check, {"value": 0.95}, max_points=6)["score"] == 6
+
+
+def test_a_split_far_better_than_the_leak_split_is_flagged_without_changing_the_score():
+    check = Check(name="m", model="model.keras", full=0.9, zero=0.8, points=4, leak_split="test", leak_gap=0.03)
+    honest = {"value": 0.91, "n": 12000, "leak": {"split": "test", "value": 0.905, "n": 10000}}
+    assert leak_flag(check, honest) is None
+    leaked = {"value": 0.99, "n": 12000, "leak": {"split": "test", "value": 0.85, "n": 10000}}
+    flag = leak_flag(check, leaked)
+    assert flag["kind"] == "leak" and flag["gap"] == pytest.approx(0.14)
+    assert flag["values"] == {"valid": 0.99, "test": 0.85} and "la nota no cambia" in flag["message"]
+    assert grade_check(check, leaked)["score"] == 4
+    assert leak_flag(Check(name="m", model="m.keras", full=0.9, zero=0.8, points=4), leaked) is None  # not asked
+    errors = Check(name="e", model="m.keras", full=0.1, zero=0.5, points=4, metric="mse", leak_split="test")
+    assert leak_flag(errors, {"value": 0.05, "leak": {"value": 0.30}}) is not None  # an error: lower is better
+    assert leak_flag(errors, {"value": 0.30, "leak": {"value": 0.05}}) is None

@@ -77,7 +77,7 @@ def test_untouched_release_fails_only_where_the_student_must_work(source):
     nb = nbformat.read(release, as_version=4)
     client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(release.parent)}})
-    client.execute(env=kernel_env())
+    client.execute(env=kernel_env(source.parent.name))
 
     allowed_missing = _solution_names(source)
     failures = []

@@ -16,7 +16,7 @@ NOTEBOOKS = source_notebooks()
 @pytest.mark.parametrize("source", NOTEBOOKS, ids=ids(NOTEBOOKS))
 def test_nbgrader_validate_passes(source):
     done = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(source.relative_to(ROOT))],
-                          cwd=ROOT, env=kernel_env(), capture_output=True, text=True, timeout=900)
+                          cwd=ROOT, env=kernel_env(source.parent.name), capture_output=True, text=True, timeout=900)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert "Success! Your notebook passes all the tests." in done.stdout, output
