@@ -50,7 +50,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import nbformat
 
@@ -212,13 +212,18 @@ class Cell:
 
 @dataclass
 class Submission:
+    """One student's solution cells and, once ``fingerprint``-ed, its fingerprints.
+
+    A fingerprint is a k-gram hash together with its cell (the same code in another cell is no match).
+    ``spans`` holds, for each, the tokens and the lines its k-grams cover, as bit sets over all the
+    cells in a row (``layout``), so that a pair's matched tokens and lines are a few integer ORs."""
+
     student: str
     cells: dict[CellKey, Cell]
-    fingerprints: set[tuple[str, str, int]] = field(default_factory=set)  # (notebook, grade_id, hash)
-
-    @property
-    def tokens(self) -> int:
-        return sum(len(cell.tokens) for cell in self.cells.values())
+    fingerprints: set[int] = field(default_factory=set)
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # fingerprint -> (token bits, line bits)
+    layout: dict[CellKey, tuple[int, int]] = field(default_factory=dict)  # cell -> (first line bit, lines)
+    tokens: int = 0  # normalised tokens of all the cells, less the release's stub lines
 
 
 def _source(cell: Any) -> str:
@@ -294,7 +299,7 @@ class Template:
     lines: dict[CellKey, set[tuple[str, ...]]] = field(default_factory=dict)  # normalised tokens of each line
 
 
-def _lines(tokens: list[Token]) -> dict[int, tuple[str, ...]]:
+def _by_line(tokens: list[Token]) -> dict[int, tuple[str, ...]]:
     grouped: dict[int, list[str]] = {}
     for text, line in tokens:
         grouped.setdefault(line, []).append(text)
@@ -321,7 +326,7 @@ def boilerplate(source_dir: Path, release_dir: Path | None, k: int = K) -> Templ
             tokens = tokens_of(kind, text)
             template.hashes.update(kgram_hashes(tokens, k))
             if meta.get("solution") and isinstance(meta.get("grade_id"), str):
-                template.lines.setdefault((path.stem, meta["grade_id"]), set()).update(_lines(tokens).values())
+                template.lines.setdefault((path.stem, meta["grade_id"]), set()).update(_by_line(tokens).values())
     return template
 
 
@@ -329,7 +334,7 @@ def own_tokens(tokens: list[Token], stub_lines: set[tuple[str, ...]]) -> list[To
     """The tokens of a cell without its lines that, normalised, are lines of the cell's stub (the
     ``def`` lines of the functions to write): a k-gram that starts in a header and ends in the first
     line of a body would otherwise match every submission whose body starts alike."""
-    template = {line for line, texts in _lines(tokens).items() if texts in stub_lines}
+    template = {line for line, texts in _by_line(tokens).items() if texts in stub_lines}
     return [tok for tok in tokens if tok[1] not in template] if template else tokens
 
 
@@ -352,6 +357,41 @@ def load_submission(student: str, folder: Path, wanted: dict[CellKey, str], skip
 
 
 # comparison -----------------------------------------------------------------------------------------------
+def fingerprint(sub: Submission, template: Template, order: dict[CellKey, int], k: int = K,
+                window: int = WINDOW) -> None:
+    """Winnow each cell of ``sub`` (less the release's template) into ``sub.fingerprints`` and ``sub.spans``."""
+    token_offset = line_offset = 0
+    for key, cell in sub.cells.items():
+        cell.tokens = own_tokens(cell.tokens, template.lines.get(key, set()))
+        cell.marks = {h: pos for h, pos in winnow(kgram_hashes(cell.tokens, k), window).items()
+                      if h not in template.hashes}
+        lines = max((line for _, line in cell.tokens), default=0)
+        sub.layout[key] = (line_offset, lines)
+        line_bits = [1 << (line_offset + line - 1) for _, line in cell.tokens]
+        for h, positions in cell.marks.items():
+            tokens = covered = 0
+            for pos in positions:
+                tokens |= ((1 << k) - 1) << (token_offset + pos)
+                for bit in line_bits[pos:pos + k]:
+                    covered |= bit
+            fp = hash((order[key], h))
+            sub.fingerprints.add(fp)
+            sub.spans[fp] = (tokens, covered)
+        token_offset += len(cell.tokens)
+        line_offset += lines
+    sub.tokens = token_offset
+
+
+def _decode_lines(sub: Submission, bits: int) -> dict[CellKey, set[int]]:
+    """``{cell: line numbers}`` of the set bits, for the cells with any."""
+    out = {}
+    for key, (offset, count) in sub.layout.items():
+        chunk = (bits >> offset) & ((1 << count) - 1)
+        if chunk:
+            out[key] = {i + 1 for i in range(count) if chunk >> i & 1}
+    return out
+
+
 @dataclass
 class Pair:
     a: str
@@ -362,14 +402,37 @@ class Pair:
     shared: int  # fingerprints in common
     matched_tokens_a: int  # tokens of a inside a shared k-gram
     matched_tokens_b: int
-    tokens_a: int
+    tokens_a: int  # a's tokens, less the release's stub lines
     tokens_b: int
-    lines_a: dict[CellKey, set[int]]  # matched lines of each cell of a
-    lines_b: dict[CellKey, set[int]]
+    line_bits_a: int = field(default=0, repr=False)  # matched lines of a (bits as in Submission.layout)
+    line_bits_b: int = field(default=0, repr=False)
+    sub_a: Submission | None = field(default=None, repr=False, compare=False)
+    sub_b: Submission | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def lines_a(self) -> dict[CellKey, set[int]]:
+        """Matched lines of each cell of a (1-based, in the cell's source)."""
+        return _decode_lines(self.sub_a, self.line_bits_a) if self.sub_a else {}
+
+    @property
+    def lines_b(self) -> dict[CellKey, set[int]]:
+        return _decode_lines(self.sub_b, self.line_bits_b) if self.sub_b else {}
+
+    @property
+    def matched_lines_a(self) -> int:
+        return self.line_bits_a.bit_count()
+
+    @property
+    def matched_lines_b(self) -> int:
+        return self.line_bits_b.bit_count()
 
     @property
     def notebooks(self) -> list[str]:
-        return sorted({nb for nb, _ in self.lines_a})
+        """Notebooks with matched lines."""
+        if not self.sub_a or not self.line_bits_a:
+            return []
+        return sorted({nb for (nb, _), (offset, count) in self.sub_a.layout.items()
+                       if (self.line_bits_a >> offset) & ((1 << count) - 1)})
 
 
 @dataclass
@@ -391,26 +454,18 @@ class Report:
         return n * (n - 1) // 2
 
 
-def _matched(sub: Submission, keys: Iterable[tuple[str, str, int]], k: int) -> tuple[int, dict[CellKey, set[int]]]:
-    covered: dict[CellKey, set[int]] = {}
-    for notebook, grade_id, h in keys:
-        cell = sub.cells[(notebook, grade_id)]
-        spots = covered.setdefault((notebook, grade_id), set())
-        for pos in cell.marks.get(h, ()):
-            spots.update(range(pos, pos + k))
-    lines = {key: {sub.cells[key].tokens[i][1] for i in spots} for key, spots in covered.items()}
-    return sum(len(s) for s in covered.values()), lines
-
-
-def compare_pair(a: Submission, b: Submission, k: int = K) -> Pair:
+def compare_pair(a: Submission, b: Submission) -> Pair:
     shared = a.fingerprints & b.fingerprints
     na, nb = len(a.fingerprints), len(b.fingerprints)
-    matched_a, lines_a = _matched(a, shared, k)
-    matched_b, lines_b = _matched(b, shared, k)
+    tokens_a = lines_a = tokens_b = lines_b = 0
+    for fp in shared:
+        ta, la = a.spans[fp]
+        tb, lb = b.spans[fp]
+        tokens_a, lines_a, tokens_b, lines_b = tokens_a | ta, lines_a | la, tokens_b | tb, lines_b | lb
     return Pair(a.student, b.student, score=2 * len(shared) / (na + nb) if na + nb else 0.0,
                 containment_a=len(shared) / na if na else 0.0, containment_b=len(shared) / nb if nb else 0.0,
-                shared=len(shared), matched_tokens_a=matched_a, matched_tokens_b=matched_b, tokens_a=a.tokens,
-                tokens_b=b.tokens, lines_a=lines_a, lines_b=lines_b)
+                shared=len(shared), matched_tokens_a=tokens_a.bit_count(), matched_tokens_b=tokens_b.bit_count(),
+                tokens_a=a.tokens, tokens_b=b.tokens, line_bits_a=lines_a, line_bits_b=lines_b, sub_a=a, sub_b=b)
 
 
 def compare(assignment: str, source_dir: Path, release_dir: Path | None, submitted: dict[str, Path], *,
@@ -423,6 +478,7 @@ def compare(assignment: str, source_dir: Path, release_dir: Path | None, submitt
     if not wanted:
         raise ValueError(f"no solution cells with a grade_id in {source_dir}")
     template = boilerplate(source_dir, release_dir, k)
+    order = {key: i for i, key in enumerate(wanted)}
     skipped: list[str] = []
     subs: dict[str, Submission] = {}
     for student, folder in sorted(submitted.items()):
@@ -430,11 +486,7 @@ def compare(assignment: str, source_dir: Path, release_dir: Path | None, submitt
         if sub is None:
             skipped.append(f"{student}: no notebook of {assignment} could be read, left out")
             continue
-        for (notebook, grade_id), cell in sub.cells.items():
-            cell.tokens = own_tokens(cell.tokens, template.lines.get((notebook, grade_id), set()))
-            hashes = kgram_hashes(cell.tokens, k)
-            cell.marks = {h: pos for h, pos in winnow(hashes, window).items() if h not in template.hashes}
-            sub.fingerprints.update((notebook, grade_id, h) for h in cell.marks)
+        fingerprint(sub, template, order, k, window)
         subs[student] = sub
     counts = Counter(fp for sub in subs.values() for fp in sub.fingerprints)
     limit = max(COMMON_FLOOR, common * len(subs))
@@ -442,7 +494,7 @@ def compare(assignment: str, source_dir: Path, release_dir: Path | None, submitt
     for sub in subs.values():
         sub.fingerprints -= too_common
     students = sorted(subs)
-    pairs = [compare_pair(subs[x], subs[y], k) for i, x in enumerate(students) for y in students[i + 1:]]
+    pairs = [compare_pair(subs[x], subs[y]) for i, x in enumerate(students) for y in students[i + 1:]]
     pairs.sort(key=lambda p: (-p.score, -(p.matched_tokens_a + p.matched_tokens_b), p.a, p.b))
     return Report(assignment, wanted, subs, pairs, skipped, len(too_common), time.perf_counter() - start,
                   k=k, window=window, common=common)
@@ -467,7 +519,7 @@ def write_csv(report: Report, path: Path) -> Path:
         for rank, p in enumerate(report.pairs, start=1):
             writer.writerow([rank, _cell_text(p.a), _cell_text(p.b), f"{p.score:.4f}", f"{p.containment_a:.4f}",
                              f"{p.containment_b:.4f}", p.shared, p.matched_tokens_a, p.tokens_a, p.matched_tokens_b,
-                             p.tokens_b, sum(map(len, p.lines_a.values())), sum(map(len, p.lines_b.values())),
+                             p.tokens_b, p.matched_lines_a, p.matched_lines_b,
                              _cell_text(";".join(p.notebooks))])
     return path
 
