@@ -7,9 +7,9 @@ of several styles (``np.where``, a boolean mask, ``np.maximum``/``np.minimum``, 
 with small choices of their own, names from a pool, comments or none, other spacing, answers made of
 phrases. Some are planted copies of another submission: the same choices, rendered again with other
 names, comments and spacing. Everyone's independent statements come in a random order, the copies'
-too. Prints one JSON line: the whole command's seconds (process start-up included) and the
-comparison's own, the pairs compared, where the planted copies rank, and how high independent
-pairs score.
+too. Prints one JSON line: the whole command's seconds (process start-up included; wall and CPU,
+since the machine may be shared) and the comparison's own, the pairs compared, where the planted
+copies rank, and how high independent pairs score.
 
     python benchmarks/similarity.py [--submissions 200] [--copies 20] [--seed 0]
 """
@@ -21,6 +21,7 @@ import csv
 import json
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -179,10 +180,12 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root, planted = build_course(Path(tmp), args.submissions, args.copies, args.seed)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run([sys.executable, "-m", "autograder.cli", "similarity", ASSIGNMENT, "--course-dir",
                                str(root)], capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_seconds = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
         if done.returncode:
             sys.exit(done.stdout + done.stderr)
         compared = re.search(r"(\d+) pairs compared in ([\d.]+) s", done.stdout)
@@ -192,7 +195,7 @@ def main() -> None:
         independent = [float(r["score"]) for r in rows if frozenset((r["student_a"], r["student_b"])) not in planted]
         print(json.dumps({"benchmark": "similarity", "submissions": args.submissions,
                           "pairs_compared": int(compared.group(1)) if compared else None,
-                          "seconds": round(seconds, 2),
+                          "seconds": round(seconds, 2), "cpu_seconds": round(cpu_seconds, 2),
                           "seconds_comparing": float(compared.group(2)) if compared else None,
                           "planted_copies": len(planted), "planted_copies_in_top": sum(r <= len(planted) for r in ranks),
                           "worst_planted_rank": ranks[-1] if ranks else None,
