@@ -14,11 +14,13 @@ fingerprinting", SIGMOD 2003), the one behind MOSS, on normalised tokens:
 3. **Fingerprints.** A hash of every run of ``K`` consecutive tokens (a k-gram); winnowing keeps the
    smallest hash of every ``WINDOW`` consecutive ones. Any run shared by two cells that is at least
    ``K + WINDOW - 1`` tokens long is found; runs under ``K`` tokens are noise and never count.
-4. **Boilerplate.** Every k-gram of the release notebook (what nbgrader gave everyone: the stubs of
+4. **Boilerplate.** What nbgrader gave everyone does not count: the release notebook (the stubs of
    solution cells, the other cells; without ``release/``, the source with its solution regions and
-   hidden tests cut out) is removed. So is a fingerprint found in more than ``common`` of the
-   submissions (and in more than ``COMMON_FLOOR`` of them): what most of a class writes is no
-   evidence of copying.
+   hidden tests cut out). Its k-grams are removed from the fingerprints, and the lines of a solution
+   cell's stub (the ``def`` line of the function to write) from the cell's tokens before hashing, so
+   that no k-gram runs from a given header into the first line of a body. So is a fingerprint found
+   in more than ``common`` of the submissions (and in more than ``COMMON_FLOOR`` of them): what most
+   of a class writes is no evidence of copying.
 5. **Scores.** Fingerprints only match within the same cell (``grade_id``). For a pair with fingerprint
    sets A and B: containment ``|A & B| / |A|`` for each side, and the score, Dice's coefficient
    ``2 |A & B| / (|A| + |B|)``, from 0 (nothing shared) to 1 (the same code). A submission with no
@@ -59,8 +61,8 @@ WINDOW = 4  # winnowing window: every shared run of K + WINDOW - 1 = 15 tokens o
 COMMON_FRACTION = 0.5  # a fingerprint in more than this fraction of the submissions is ignored...
 COMMON_FLOOR = 10  # ...when it is also in more than this many (so a small class loses nothing)
 MAX_NOTEBOOK_BYTES = 16 * 2**20  # a larger submitted notebook is skipped unread
-MAX_CELL_CHARS = 256 * 2**10  # characters of one cell read
-MAX_CELL_TOKENS = 20_000  # normalised tokens of one cell kept
+MAX_CELL_CHARS = 64 * 2**10  # characters of one cell read (the course's largest answer: about 2,000)
+MAX_CELL_TOKENS = 5_000  # normalised tokens of one cell kept (the course's largest answer: 365)
 SOLUTION_BEGIN, SOLUTION_END = "BEGIN SOLUTION", "END SOLUTION"
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 
@@ -207,7 +209,7 @@ class Cell:
     kind: str  # "code" or "markdown"
     source: str
     tokens: list[Token]  # normalised, less the lines of the release's stub
-    marks: dict[int, list[int]] = field(default_factory=dict)  # fingerprint -> k-gram positions in tokens
+    marks: dict[int, list[int]] = field(default_factory=dict)  # winnowed k-gram hash -> its positions in tokens
 
 
 @dataclass
@@ -215,14 +217,17 @@ class Submission:
     """One student's solution cells and, once ``fingerprint``-ed, its fingerprints.
 
     A fingerprint is a k-gram hash together with its cell (the same code in another cell is no match).
-    ``spans`` holds, for each, the tokens and the lines its k-grams cover, as bit sets over all the
-    cells in a row (``layout``), so that a pair's matched tokens and lines are a few integer ORs."""
+    The tokens and the lines of all the cells are numbered in a row (a cell's lines: only those with
+    tokens, ``layout``), so that the tokens and lines of a pair's shared k-grams are bit sets, made
+    with a few shifts and ORs from ``spans``: for each fingerprint and each of its k-grams, the number
+    of its first token, the number of its first line, and the (at most ``K``-bit) set of its lines
+    from that one. Each is a small integer, whatever the size of the submission."""
 
     student: str
     cells: dict[CellKey, Cell]
     fingerprints: set[int] = field(default_factory=set)
-    spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # fingerprint -> (token bits, line bits)
-    layout: dict[CellKey, tuple[int, int]] = field(default_factory=dict)  # cell -> (first line bit, lines)
+    spans: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
+    layout: dict[CellKey, tuple[int, tuple[int, ...]]] = field(default_factory=dict)  # (first bit, line numbers)
     tokens: int = 0  # normalised tokens of all the cells, less the release's stub lines
 
 
@@ -251,6 +256,8 @@ def read_notebook(path: Path) -> tuple[list[dict[str, Any]] | None, str | None]:
     try:
         with path.open("rb") as f:
             data = f.read(MAX_NOTEBOOK_BYTES + 1)
+        if len(data) > MAX_NOTEBOOK_BYTES:
+            return None, f"over the {MAX_NOTEBOOK_BYTES / 2**20:g} MiB limit"
         nb = nbformat.reader.reads(data)
         if nb.get("nbformat", 4) != 4:
             nb = nbformat.convert(nb, 4)
@@ -365,30 +372,32 @@ def fingerprint(sub: Submission, template: Template, order: dict[CellKey, int], 
         cell.tokens = own_tokens(cell.tokens, template.lines.get(key, set()))
         cell.marks = {h: pos for h, pos in winnow(kgram_hashes(cell.tokens, k), window).items()
                       if h not in template.hashes}
-        lines = max((line for _, line in cell.tokens), default=0)
-        sub.layout[key] = (line_offset, lines)
-        line_bits = [1 << (line_offset + line - 1) for _, line in cell.tokens]
+        numbers = sorted({line for _, line in cell.tokens})
+        index = {line: i for i, line in enumerate(numbers)}
+        ids = [index[line] for _, line in cell.tokens]  # in order: tokens come line by line
+        sub.layout[key] = (line_offset, tuple(numbers))
         for h, positions in cell.marks.items():
-            tokens = covered = 0
+            spans = []
             for pos in positions:
-                tokens |= ((1 << k) - 1) << (token_offset + pos)
-                for bit in line_bits[pos:pos + k]:
-                    covered |= bit
+                first, lines = ids[pos], 0
+                for i in ids[pos:pos + k]:
+                    lines |= 1 << (i - first)
+                spans.append((token_offset + pos, line_offset + first, lines))
             fp = hash((order[key], h))
             sub.fingerprints.add(fp)
-            sub.spans[fp] = (tokens, covered)
+            sub.spans[fp] = spans
         token_offset += len(cell.tokens)
-        line_offset += lines
+        line_offset += len(numbers)
     sub.tokens = token_offset
 
 
 def _decode_lines(sub: Submission, bits: int) -> dict[CellKey, set[int]]:
     """``{cell: line numbers}`` of the set bits, for the cells with any."""
     out = {}
-    for key, (offset, count) in sub.layout.items():
-        chunk = (bits >> offset) & ((1 << count) - 1)
+    for key, (offset, numbers) in sub.layout.items():
+        chunk = (bits >> offset) & ((1 << len(numbers)) - 1)
         if chunk:
-            out[key] = {i + 1 for i in range(count) if chunk >> i & 1}
+            out[key] = {number for i, number in enumerate(numbers) if chunk >> i & 1}
     return out
 
 
@@ -431,8 +440,8 @@ class Pair:
         """Notebooks with matched lines."""
         if not self.sub_a or not self.line_bits_a:
             return []
-        return sorted({nb for (nb, _), (offset, count) in self.sub_a.layout.items()
-                       if (self.line_bits_a >> offset) & ((1 << count) - 1)})
+        return sorted({nb for (nb, _), (offset, numbers) in self.sub_a.layout.items()
+                       if (self.line_bits_a >> offset) & ((1 << len(numbers)) - 1)})
 
 
 @dataclass
@@ -454,14 +463,21 @@ class Report:
         return n * (n - 1) // 2
 
 
-def compare_pair(a: Submission, b: Submission) -> Pair:
+def _cover(spans: list[tuple[int, int, int]], run: int, tokens: int, lines: int) -> tuple[int, int]:
+    for token, line, line_set in spans:
+        tokens |= run << token
+        lines |= line_set << line
+    return tokens, lines
+
+
+def compare_pair(a: Submission, b: Submission, k: int = K) -> Pair:
     shared = a.fingerprints & b.fingerprints
     na, nb = len(a.fingerprints), len(b.fingerprints)
+    run = (1 << k) - 1
     tokens_a = lines_a = tokens_b = lines_b = 0
     for fp in shared:
-        ta, la = a.spans[fp]
-        tb, lb = b.spans[fp]
-        tokens_a, lines_a, tokens_b, lines_b = tokens_a | ta, lines_a | la, tokens_b | tb, lines_b | lb
+        tokens_a, lines_a = _cover(a.spans[fp], run, tokens_a, lines_a)
+        tokens_b, lines_b = _cover(b.spans[fp], run, tokens_b, lines_b)
     return Pair(a.student, b.student, score=2 * len(shared) / (na + nb) if na + nb else 0.0,
                 containment_a=len(shared) / na if na else 0.0, containment_b=len(shared) / nb if nb else 0.0,
                 shared=len(shared), matched_tokens_a=tokens_a.bit_count(), matched_tokens_b=tokens_b.bit_count(),
@@ -494,7 +510,7 @@ def compare(assignment: str, source_dir: Path, release_dir: Path | None, submitt
     for sub in subs.values():
         sub.fingerprints -= too_common
     students = sorted(subs)
-    pairs = [compare_pair(subs[x], subs[y]) for i, x in enumerate(students) for y in students[i + 1:]]
+    pairs = [compare_pair(subs[x], subs[y], k) for i, x in enumerate(students) for y in students[i + 1:]]
     pairs.sort(key=lambda p: (-p.score, -(p.matched_tokens_a + p.matched_tokens_b), p.a, p.b))
     return Report(assignment, wanted, subs, pairs, skipped, len(too_common), time.perf_counter() - start,
                   k=k, window=window, common=common)

@@ -323,3 +323,14 @@ def test_cli_end_to_end(course, capsys):
     assert page.count("<section") == 1 and "respuesta" not in page
     assert main(["similarity", "nope", "--course-dir", str(course)]) == 2
     assert "no source folder" in capsys.readouterr().err
+
+
+def test_a_huge_cell_is_read_only_up_to_the_caps(course):
+    huge = dict(ANA, softmax=ANA["softmax"] + "".join(f"v{i} = np.dot(w{i}, x) + b\n" for i in range(20_000)))
+    for student in ("olga", "pepe"):  # two copies: every fingerprint of theirs is shared
+        (course / "submitted" / student / ASSIGNMENT).mkdir(parents=True)
+        nbformat.write(notebook("student", huge), course / "submitted" / student / ASSIGNMENT / "hw.ipynb")
+    report = run_compare(course)
+    cell = report.submissions["olga"].cells[(ASSIGNMENT, "softmax")]
+    assert len(cell.source) == similarity.MAX_CELL_CHARS and len(cell.tokens) <= similarity.MAX_CELL_TOKENS
+    assert {report.pairs[0].a, report.pairs[0].b} == {"olga", "pepe"} and report.pairs[0].score == 1
