@@ -4,6 +4,7 @@
     autograder grade ASSIGNMENT [--course-dir DIR] [--student ID...] [--workers N] [--gpus auto|none|0,1]
                      [--timeout SECONDS] [--cell-timeout SECONDS] [--memory GB] [--force]
                      [--backend local|ray] [--address ADDRESS] [--no-preflight] [--max-... limits]
+    autograder similarity ASSIGNMENT [--course-dir DIR] [--out DIR] [--top N] [--common FRACTION] [--code-only]
     autograder demo [--out DIR]
 """
 
@@ -51,6 +52,19 @@ def cmd_grade(args: argparse.Namespace) -> int:
                       preflight=not args.no_preflight)
     report = grade_assignment(course, args.assignment, options)
     print(summary_table(report))
+    return 0
+
+
+def cmd_similarity(args: argparse.Namespace) -> int:
+    from .similarity import run, summary
+
+    report, page, table = run(_course(args), args.assignment, Path(args.out) if args.out else None, top=args.top,
+                              common=args.common, code_only=args.code_only)
+    for line in report.skipped:
+        print(f"skipped {line}", file=sys.stderr)
+    print(summary(report, top=10))
+    print(f"report: {page}")
+    print(f"csv:    {table}")
     return 0
 
 
@@ -106,6 +120,19 @@ def build_parser() -> argparse.ArgumentParser:
     limits.add_argument("--max-cells", type=int, help="cells of a submitted notebook (2000)")
     limits.add_argument("--max-model-mb", type=float, help="each file a threshold check loads (512 MB)")
     grade.set_defaults(func=cmd_grade)
+
+    similar = sub.add_parser("similarity", help="compare the solution cells of every pair of submissions: "
+                                                   "an HTML report and a CSV of the pairs, most alike first")
+    similar.add_argument("assignment", metavar="ASSIGNMENT")
+    similar.add_argument("--course-dir", default=".", help="the nbgrader course directory (default: .)")
+    similar.add_argument("--out", help="folder of similarity.html and similarity.csv "
+                                       "(default: COURSE/reports/ASSIGNMENT)")
+    similar.add_argument("--top", type=int, default=25, help="pairs shown side by side in the HTML (default 25)")
+    similar.add_argument("--common", type=float, default=0.5,
+                         help="ignore code found in more than this fraction of the submissions (default 0.5; "
+                              "never code found in 10 submissions or fewer)")
+    similar.add_argument("--code-only", action="store_true", help="leave written (markdown) answers out")
+    similar.set_defaults(func=cmd_similarity)
 
     demo = sub.add_parser("demo", help="build a demo course, grade five sample submissions, print the gradebook")
     demo.add_argument("--out", default="demo-course", help="where to build it (default: ./demo-course)")
