@@ -82,7 +82,7 @@ def tiny_model(framework: str, X: np.ndarray, folder: Path) -> Path:
     from course.torch import build_mlp, save_model
 
     config = MLPConfig(input_shape=X.shape[1:], hidden=(8,))
-    return save_model(build_mlp(config), config, folder / "probe.pt")
+    return save_model(build_mlp(config), folder / "probe.pt")
 
 
 def main(argv: list[str] | None = None) -> int:

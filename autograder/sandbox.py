@@ -463,9 +463,9 @@ def unreadable(sandbox: Sandbox) -> list[str]:
 def dataset_dirs() -> list[str]:
     """Where the kit finds datasets besides its cache (Debian's folders, say): hidden from a
     sandbox that must not read labels."""
-    from course.datasets.images import FASHION_MNIST, MNIST
+    from course.datasets.registry import DATASETS
 
-    dirs = {Path(d).expanduser() for ds in (FASHION_MNIST, MNIST) for d in ds.system_dirs}
+    dirs = {Path(d).expanduser() for entry in DATASETS.values() if entry.idx for d in entry.idx.system_dirs}
     return sorted(str(d.resolve()) for d in dirs if d.is_dir())
 
 

@@ -46,6 +46,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from course.datasets.registry import DATASETS as REGISTRY
+from course.datasets.registry import get_dataset
+
 from .scoring import threshold_points
 
 if sys.version_info >= (3, 11):
@@ -127,7 +130,9 @@ def load_forbid(course_root: str | Path, assignment: str) -> list[str]:
     return sorted(set(forbid))
 
 
-DATASETS = ("fashion_mnist", "regression")
+# The datasets a check can name: those of course.datasets' registry that have splits
+# ("fashion_mnist" and "fashion-mnist" alike).
+DATASETS = tuple(name for name, entry in REGISTRY.items() if entry.splits is not None)
 SPLITS = ("train", "valid", "test")
 METRICS = ("accuracy", "mse", "mae")
 INSIDE_MODEL = "/model"  # the checked copies and the inputs, read-only in the sandbox
@@ -191,15 +196,10 @@ def stage_file(work: Path, rel: str, dest: Path, max_bytes: int | None) -> str |
 
 def load_split(dataset: str, validation: float, split: str) -> tuple[np.ndarray, np.ndarray]:
     """The grader's own ``(X, y)``: ``split`` is ``train``, ``valid`` or ``test``."""
-    from course import datasets
-
-    splits: Any
-    if dataset == "fashion_mnist":
-        splits = datasets.load_fashion_mnist(validation=validation, normalize=True, flatten=False)
-    elif dataset == "regression":
-        splits = datasets.load_regression(validation=float(validation))
-    else:
-        raise ValueError(f"unknown dataset {dataset!r}; expected one of {DATASETS}")
+    entry = get_dataset(dataset)
+    if entry.splits is None:
+        raise ValueError(f"dataset {dataset!r} has no train/valid/test splits; expected one of {DATASETS}")
+    splits = entry.splits(validation)
     part = {"train": splits[0], "valid": splits[1], "test": splits[2]}[split]
     return np.asarray(part[0]), np.asarray(part[1])
 

@@ -13,7 +13,10 @@ from .config import budget, fast_mode, subset
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"cli", "config", "datasets", "device", "keras", "lr_finder", "meta", "models", "plots", "scratch", "solutions", "torch"}
+_SUBMODULES = {
+    "cli", "config", "datasets", "device", "interface", "keras", "lr_finder", "meta", "models", "plots", "scratch",
+    "solutions", "torch", "tuning",
+}
 _SHORTCUTS = {
     "load_fashion_mnist": "datasets",
     "get_device": "device",

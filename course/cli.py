@@ -8,14 +8,13 @@ import platform
 import sys
 import time
 from importlib import metadata
-from typing import Callable, Sequence
+from typing import Sequence
 
-from .datasets import FASHION_MNIST, MNIST, DatasetNotFoundError, load_iris, load_regression
-from .datasets.store import IDXDataset, cache_arrays, locate
+from .datasets import DatasetNotFoundError
+from .datasets.registry import DATASETS as _REGISTRY
+from .datasets.store import cache_arrays, locate
 
-_IDX = {"fashion-mnist": FASHION_MNIST, "mnist": MNIST}
-_BUNDLED: dict[str, Callable[[], object]] = {"iris": load_iris, "regression": load_regression}
-DATASETS = (*_IDX, *_BUNDLED)
+DATASETS = tuple(_REGISTRY)  # the names of course.datasets' registry
 _PACKAGES = ("dl-course-kit", "numpy", "matplotlib", "scikit-learn", "tensorflow", "keras",
              "keras-tuner", "torch", "optuna", "nbgrader")
 
@@ -29,10 +28,11 @@ def _version(dist: str) -> str:
 
 def _status(name: str, *, download: bool) -> tuple[bool, str]:
     """Locate (or fetch) one dataset; return (ok, where-or-why)."""
-    if name in _BUNDLED:
-        _BUNDLED[name]()
+    entry = _REGISTRY[name]
+    if entry.idx is None:
+        entry.load()
         return True, "bundled with scikit-learn"
-    dataset: IDXDataset = _IDX[name]
+    dataset = entry.idx
     try:
         located, contents = locate(dataset, download=download, warn=lambda msg: print(f"  warning: {msg}"))
         if download:

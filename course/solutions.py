@@ -181,7 +181,7 @@ def train_reference(framework: str, data: Any = None, *, fast: bool | None = Non
         from .keras import fit, get_optimizer
 
         optimizer = get_optimizer(settings.optimizer, lr=settings.lr, **settings.optimizer_hparams)
-        return fit(model, train, valid, optimizer=optimizer, verbose=2 if verbose else 0, **common)
+        return fit(model, train, valid, optimizer=optimizer, progress=verbose, **common)
     from .torch import fit, get_optimizer
 
     optimizer = get_optimizer(settings.optimizer, model, lr=settings.lr, **settings.optimizer_hparams)

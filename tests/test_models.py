@@ -191,7 +191,7 @@ def test_history_has_the_same_keys_in_both(config, with_valid, K, T):
         train, valid = (train[0], train[1].astype("float32")), (valid[0], valid[1].astype("float32"))
     valid = valid if with_valid else None
     args = {"epochs": 2, "batch_size": 64, "optimizer": "sgd", "lr": 0.01, "seed": 0}
-    keras_history = K.fit(K.build_mlp(config), train, valid, verbose=0, **args)
+    keras_history = K.fit(K.build_mlp(config), train, valid, progress=False, **args)
     torch_history = T.fit(T.build_mlp(config), train, valid, progress=False, **args)
     assert set(keras_history.history) == set(torch_history.history)
     assert "lr" in torch_history.history and ("val_loss" in torch_history.history) == with_valid

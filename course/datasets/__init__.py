@@ -15,13 +15,14 @@ from .images import (
     load_fashion_mnist,
     load_mnist,
 )
+from .registry import DATASETS, Dataset, get_dataset
 from .store import DatasetNotFoundError, cache_dir, locate
 from .synthetic import make_circles, make_moons, make_spirals, make_xor
 from .tabular import IRIS_CLASSES, load_iris, load_regression
 
 __all__ = [
-    "DataFileError", "DatasetNotFoundError", "FASHION_MNIST", "FASHION_MNIST_CLASSES", "FASHION_MNIST_CLASSES_ES",
+    "DATASETS", "DataFileError", "Dataset", "DatasetNotFoundError", "FASHION_MNIST", "FASHION_MNIST_CLASSES", "FASHION_MNIST_CLASSES_ES",
     "IRIS_CLASSES", "MNIST", "MNIST_CLASSES", "Splits", "XY", "cache_dir", "load_fashion_mnist", "load_iris",
-    "load_mnist", "load_regression", "locate", "make_circles", "make_moons", "make_spirals",
+    "get_dataset", "load_mnist", "load_regression", "locate", "make_circles", "make_moons", "make_spirals",
     "make_xor", "parse_idx",
 ]

@@ -1,4 +1,7 @@
-"""Seeded 2-D toy problems for decision-boundary plots: xor, moons, circles, spirals."""
+"""Seeded 2-D toy problems for decision-boundary plots: xor, moons, circles, spirals.
+
+Moons and circles are scikit-learn's generators; xor and spirals have none there.
+"""
 
 from __future__ import annotations
 
@@ -21,30 +24,20 @@ def make_xor(n: int = 200, noise: float = 0.1, seed: int = 0) -> XY:
 
 
 def make_moons(n: int = 200, noise: float = 0.1, seed: int = 0) -> XY:
-    """Two interleaving half circles (as scikit-learn's ``make_moons``)."""
-    rng = np.random.default_rng(seed)
-    n_out = n // 2
-    t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n - n_out)
-    X = np.vstack([
-        np.column_stack([np.cos(t_out), np.sin(t_out)]),
-        np.column_stack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5]),
-    ])
-    y = np.concatenate([np.zeros(n_out, np.int64), np.ones(n - n_out, np.int64)])
-    X = X + noise * rng.standard_normal(X.shape)
-    order = rng.permutation(n)
-    return XY(X[order], y[order])
+    """Two interleaving half circles: scikit-learn's ``make_moons`` (shuffled, seeded), as an ``XY``."""
+    from sklearn.datasets import make_moons as _sk_moons
+
+    X, y = _sk_moons(n_samples=n, noise=noise, random_state=seed)
+    return XY(X, y.astype(np.int64))
 
 
 def make_circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> XY:
-    """A small circle (label 1) inside a large one (label 0)."""
-    rng = np.random.default_rng(seed)
-    n_out = n // 2
-    t = rng.uniform(0, 2 * np.pi, n)
-    r = np.where(np.arange(n) < n_out, 1.0, factor)
-    X = np.column_stack([r * np.cos(t), r * np.sin(t)]) + noise * rng.standard_normal((n, 2))
-    y = (np.arange(n) >= n_out).astype(np.int64)
-    order = rng.permutation(n)
-    return XY(X[order], y[order])
+    """A small circle (label 1) inside a large one (label 0): scikit-learn's ``make_circles``
+    (shuffled, seeded), as an ``XY``."""
+    from sklearn.datasets import make_circles as _sk_circles
+
+    X, y = _sk_circles(n_samples=n, noise=noise, factor=factor, random_state=seed)
+    return XY(X, y.astype(np.int64))
 
 
 def make_spirals(n: int = 300, classes: int = 2, noise: float = 0.2, turns: float = 1.5, seed: int = 0) -> XY:

@@ -13,12 +13,36 @@ from ..models import BN_EPSILON, BN_MOMENTUM, INITIALIZERS, MLPConfig  # noqa: E
 
 
 def get_initializer(name: str, seed: int | None = None) -> keras.initializers.Initializer:
-    """Keras' own initializer called ``name`` (see :data:`course.models.INITIALIZERS`)."""
+    """Keras' own initializer called ``name`` (see :data:`course.models.INITIALIZERS`).
+
+    Call it with a shape in Keras' layout ``(n_in, n_out)``: ``get_initializer("he_normal", seed=0)(shape=(784, 300))``
+    returns a new tensor. With a ``seed`` every call draws the same values.
+    """
     if name not in INITIALIZERS:
         raise ValueError(f"unknown initializer {name!r}; expected one of: {', '.join(INITIALIZERS)}")
     if name == "zeros":
         return keras.initializers.Zeros()
     return type(keras.initializers.get(name))(seed=seed)
+
+
+def dense_layers(model: keras.Model) -> list[keras.layers.Dense]:
+    """Every ``Dense`` layer of ``model``, in order, looking inside nested models."""
+    found = []
+    for layer in getattr(model, "layers", []):
+        found += [layer] if isinstance(layer, keras.layers.Dense) else dense_layers(layer)
+    return found
+
+
+def initialize(model: keras.Model, name: str) -> keras.Model:
+    """Initialize every ``Dense`` layer of ``model`` again: kernels with ``name``, biases with zeros."""
+    init = get_initializer(name)
+    for layer in dense_layers(model):
+        if not layer.built:
+            raise ValueError("the model has no weights yet: build it (keras.Input or model.build) first")
+        layer.kernel.assign(init(shape=tuple(layer.kernel.shape), dtype=layer.kernel.dtype))
+        if layer.bias is not None:
+            layer.bias.assign(keras.ops.zeros_like(layer.bias))
+    return model
 
 
 def _regularizer(config: MLPConfig) -> keras.regularizers.Regularizer | None:

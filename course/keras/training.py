@@ -24,8 +24,9 @@ def model_task(model: keras.Model) -> str:
 
 
 def default_loss(model: keras.Model) -> Any:
-    """Sparse categorical cross-entropy for classifiers (on logits when there is no softmax),
-    binary cross-entropy after a sigmoid, mean squared error for a regression."""
+    """The loss :func:`fit` trains ``model`` with, from its task (:func:`model_task`): sparse
+    categorical cross-entropy for ``"multiclass"`` (on logits when there is no softmax), binary
+    cross-entropy for ``"binary"``, mean squared error for ``"regression"``."""
     task = model_task(model)
     if task == "binary":
         return "binary_crossentropy"
@@ -79,6 +80,12 @@ class _DuckCallback(keras.callbacks.Callback):
         self._call("on_train_end", dict(logs or {}))
 
 
+def as_keras_callback(target: Any) -> keras.callbacks.Callback:
+    """``target`` as a Keras callback: itself if it is one, else a wrapper calling its
+    ``on_train_begin(logs)``, ``on_epoch_end(epoch, logs)`` and ``on_train_end(logs)``."""
+    return target if isinstance(target, keras.callbacks.Callback) else _DuckCallback(target)
+
+
 def _has_data(split: Any) -> bool:
     return split is not None and len(split[0]) > 0
 
@@ -87,7 +94,7 @@ def fit(model: keras.Model, train: tuple, valid: tuple | None = None, *, epochs:
         batch_size: int = 32, optimizer: str | keras.optimizers.Optimizer = "adam", lr: float = 1e-3,
         loss: Any = None, early_stopping: int | None = None, restore_best: bool = True,
         lr_schedule: Callable[[int], float] | None = None, checkpoint: str | Path | None = None,
-        callbacks: Iterable[Any] = (), seed: int | None = None, verbose: str | int = "auto",
+        callbacks: Iterable[Any] = (), seed: int | None = None, progress: bool = True,
         ) -> keras.callbacks.History:
     """Compile and train ``model`` on ``train = (X, y)``; returns Keras' ``History``.
 
@@ -100,6 +107,7 @@ def fit(model: keras.Model, train: tuple, valid: tuple | None = None, *, epochs:
     - ``checkpoint``: a ``.keras`` (whole model) or ``.weights.h5`` path, saved at each best epoch.
     - ``callbacks``: Keras callbacks or any object with ``on_train_begin(logs)``,
       ``on_epoch_end(epoch, logs)``, ``on_train_end(logs)`` (e.g. ``course.plots.LivePlot``).
+    - ``progress``: Keras' progress bar (``verbose="auto"``) or silence (``verbose=0``).
     """
     if seed is not None:
         keras.utils.set_random_seed(seed)
@@ -116,10 +124,10 @@ def fit(model: keras.Model, train: tuple, valid: tuple | None = None, *, epochs:
         path = str(checkpoint)
         cbs.append(keras.callbacks.ModelCheckpoint(path, monitor=monitor, save_best_only=True,
                                                    save_weights_only=path.endswith(".weights.h5")))
-    cbs += [cb if isinstance(cb, keras.callbacks.Callback) else _DuckCallback(cb) for cb in callbacks]
+    cbs += [as_keras_callback(cb) for cb in callbacks]
     X, y = train
     return model.fit(X, y, validation_data=validation, epochs=epochs, batch_size=batch_size,
-                     callbacks=cbs, verbose=verbose)
+                     callbacks=cbs, verbose="auto" if progress else 0)
 
 
 def evaluate(model: keras.Model, X: Any, y: Any, batch_size: int = 1024) -> dict[str, float]:

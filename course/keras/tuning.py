@@ -23,32 +23,29 @@ from typing import Any
 import keras
 import keras_tuner as kt
 
+from .. import tuning as space
 from ..models import MLPConfig
 from .models import build_mlp
 from .optim import get_optimizer
 from .training import default_loss
 
 
-# The search space.
-ACTIVATIONS = ("relu", "elu", "selu", "gelu")
-OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
-BATCH_SIZES = (32, 64, 128, 256)
-PREPROCESSING = ("rescale", "standardize")
-MAX_LAYERS = 3
-
-# The initializer follows the activation: He for the ReLU family, LeCun for SELU.
-INITIALIZER_FOR = {"relu": "he_normal", "elu": "he_normal", "gelu": "he_normal", "selu": "lecun_normal"}
+# The search space: the one of course.tuning, shared with course.torch.tuning.
+ACTIVATIONS, OPTIMIZERS, BATCH_SIZES = space.ACTIVATIONS, space.OPTIMIZERS, space.BATCH_SIZES
+PREPROCESSING, MAX_LAYERS, INITIALIZER_FOR = space.PREPROCESSING, space.MAX_LAYERS, space.INITIALIZER_FOR
 
 
 def mlp_config(hp: kt.HyperParameters, input_shape: tuple[int, ...] = (28, 28), n_outputs: int = 10) -> MLPConfig:
-    """The network chosen by ``hp``: 1 to 3 hidden layers of 32 to 512 units, activation,
-    dropout and batch norm (a classifier with a softmax output)."""
+    """The network chosen by ``hp`` (the space of :mod:`course.tuning`): 1 to 3 hidden layers of
+    32 to 512 units, activation, dropout and batch norm (a classifier with a softmax output)."""
     n_layers = hp.Int("n_layers", 1, MAX_LAYERS)
-    hidden = tuple(hp.Int(f"units_{i}", 32, 512, step=32) for i in range(n_layers))
+    low, high, step = space.UNITS
+    hidden = tuple(hp.Int(f"units_{i}", low, high, step=step) for i in range(n_layers))
     activation = hp.Choice("activation", list(ACTIVATIONS))
     return MLPConfig(input_shape=input_shape, hidden=hidden, activation=activation,
                      initializer=INITIALIZER_FOR.get(activation, "glorot_uniform"),
-                     dropout=hp.Float("dropout", 0.0, 0.5, step=0.1), batch_norm=hp.Boolean("batch_norm"),
+                     dropout=hp.Float("dropout", *space.DROPOUT[:2], step=space.DROPOUT[2]),
+                     batch_norm=hp.Boolean("batch_norm"),
                      n_outputs=n_outputs, output_activation="softmax")
 
 
@@ -56,9 +53,8 @@ def make_optimizer(hp: kt.HyperParameters) -> keras.optimizers.Optimizer:
     """The optimizer chosen by ``hp``: its name, and a learning rate drawn log-uniformly in
     [1e-4, 1e-2] (SGD with Nesterov momentum 0.9)."""
     name = hp.Choice("optimizer", list(OPTIMIZERS))
-    lr = hp.Float("lr", 1e-4, 1e-2, sampling="log")
-    hparams = {"momentum": 0.9, "nesterov": True} if name == "sgd" else {}
-    return get_optimizer(name, lr=lr, **hparams)
+    lr = hp.Float("lr", *space.LR, sampling="log")
+    return get_optimizer(name, lr=lr, **space.optimizer_hparams(name))
 
 
 def _compile(model: keras.Model, mlp: keras.Model, hp: kt.HyperParameters) -> keras.Model:

@@ -1,8 +1,8 @@
-"""Decision regions of any classifier on 2-D data: NumPy, scikit-learn, Keras or PyTorch."""
+"""Decision regions of any classifier on 2-D data: a NumPy function, scikit-learn, ``course.scratch``,
+or a Keras/PyTorch network through ``course.keras.predict_proba``/``course.torch.predict_proba``."""
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -14,40 +14,25 @@ from matplotlib.lines import Line2D
 CLASS_COLOURS = plt.get_cmap("tab10").colors
 
 
-def _torch_outputs(model: Any, X: np.ndarray) -> np.ndarray:
-    torch = sys.modules["torch"]
-    param = next(model.parameters(), None)
-    device = param.device if param is not None else torch.device("cpu")
-    dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            out = model(torch.as_tensor(X, dtype=dtype, device=device))
-    finally:
-        model.train(was_training)
-    return out.detach().cpu().numpy()
-
-
 def raw_outputs(model: Any, X: np.ndarray) -> np.ndarray:
     """What ``model`` says about the rows of ``X``: scores, probabilities or labels, as NumPy.
 
-    Accepts a ``torch.nn.Module``, a Keras model, anything with ``predict_proba`` or ``predict``
-    (scikit-learn, ``course.scratch``), or a plain callable.
+    Accepts anything with ``predict_proba`` or ``predict`` taking a NumPy array (scikit-learn,
+    ``course.scratch``), or a plain function of a NumPy array. For a Keras or PyTorch network give
+    the course's function: ``lambda X: K.predict_proba(model, X)`` (``K`` is ``course.keras`` or
+    ``course.torch``), or ``K.predict`` for a regression-like single output.
     """
-    torch = sys.modules.get("torch")
-    if torch is not None and isinstance(model, torch.nn.Module):
-        return _torch_outputs(model, X)
-    keras = sys.modules.get("keras")
-    if keras is not None and isinstance(model, keras.Model):
-        return np.asarray(model.predict(X.astype(np.float32), verbose=0, batch_size=4096))
     if hasattr(model, "predict_proba"):
         return np.asarray(model.predict_proba(X))
     if hasattr(model, "predict"):
         return np.asarray(model.predict(X))
-    if callable(model):
+    if not callable(model):
+        raise TypeError(f"cannot get predictions from a {type(model).__name__}")
+    try:
         return np.asarray(model(X))
-    raise TypeError(f"cannot get predictions from a {type(model).__name__}")
+    except TypeError as exc:  # e.g. a torch.nn.Module, which wants tensors
+        raise TypeError(f"{type(model).__name__} does not take a NumPy array; pass a function that does, "
+                        "e.g. lambda X: course.torch.predict(model, X)") from exc
 
 
 def to_labels(outputs: np.ndarray) -> np.ndarray:
@@ -83,7 +68,7 @@ def plot_decision_boundary(model: Any, X: np.ndarray, y: np.ndarray, ax: plt.Axe
     low, high = X.min(axis=0) - 0.1 * span - 1e-3, X.max(axis=0) + 0.1 * span + 1e-3
     xx, yy = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
     points = np.column_stack([xx.ravel(), yy.ravel()])
-    # One call for the grid and the data (Keras retraces its predict function on every new call).
+    # One call for the grid and the data (a network's predict function may be traced on every new call).
     labels = to_labels(raw_outputs(model, np.vstack([points, X])))
     predicted, on_data = labels[:len(points)], labels[len(points):]
 

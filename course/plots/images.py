@@ -87,12 +87,14 @@ def plot_images(X: np.ndarray, y: np.ndarray | None = None, class_names: Sequenc
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | None = None) -> np.ndarray:
-    """Counts ``C[i, j]`` of examples of class ``i`` predicted as ``j``."""
+    """Counts ``C[i, j]`` of examples of class ``i`` predicted as ``j``: scikit-learn's
+    ``confusion_matrix`` over the classes ``0 .. n_classes - 1`` (default: up to the largest label
+    seen). Labels may also be given as one-hot or probability rows."""
+    from sklearn.metrics import confusion_matrix as _sk_confusion_matrix
+
     y_true, y_pred = _as_labels(y_true), _as_labels(y_pred)
     k = n_classes or int(max(y_true.max(), y_pred.max())) + 1
-    matrix = np.zeros((k, k), dtype=np.int64)
-    np.add.at(matrix, (y_true, y_pred), 1)
-    return matrix
+    return _sk_confusion_matrix(y_true, y_pred, labels=np.arange(k)).astype(np.int64)
 
 
 def plot_confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str] | None = None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -22,8 +21,8 @@ def _in_ipython() -> bool:
 class LivePlot:
     """Live learning curves: pass it as a callback and watch loss/accuracy epoch by epoch.
 
-    PyTorch (``course.torch.fit``): ``fit(..., callbacks=[LivePlot()])``.
-    Keras: ``model.fit(..., callbacks=[LivePlot().keras_callback()])``.
+    ``course.torch.fit`` and ``course.keras.fit``: ``fit(..., callbacks=[LivePlot()])``.
+    Keras' own ``model.fit``: ``model.fit(..., callbacks=[LivePlot().keras_callback()])``.
 
     Inside IPython the figure is redrawn every ``every`` epochs; elsewhere nothing is shown, but
     ``history`` still records the values and ``draw()`` returns the figure.
@@ -73,28 +72,9 @@ class LivePlot:
         plt.close(fig)  # shown once here, not again when the cell ends
 
     def keras_callback(self) -> Any:
-        """A ``keras.callbacks.Callback`` that forwards every event to this LivePlot."""
-        return _keras_callback_class()(self)
+        """A ``keras.callbacks.Callback`` that forwards every event to this LivePlot, for Keras' own
+        ``model.fit`` (``course.keras.fit`` takes the LivePlot itself). The Keras side lives in
+        :func:`course.keras.training.as_keras_callback`."""
+        from ..keras.training import as_keras_callback
 
-
-@lru_cache(maxsize=1)
-def _keras_callback_class() -> type:
-    import keras
-
-    class LivePlotCallback(keras.callbacks.Callback):
-        """Forwards Keras's training events to a :class:`LivePlot`."""
-
-        def __init__(self, live: LivePlot) -> None:
-            super().__init__()
-            self.live = live
-
-        def on_train_begin(self, logs=None):
-            self.live.on_train_begin(logs)
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.live.on_epoch_end(epoch, logs)
-
-        def on_train_end(self, logs=None):
-            self.live.on_train_end(logs)
-
-    return LivePlotCallback
+        return as_keras_callback(self)

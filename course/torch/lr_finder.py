@@ -30,11 +30,12 @@ def lr_find(model: nn.Module, X: Any, y: Any, *, start_lr: float = 1e-5, end_lr:
     the loss explodes; return the rates, the losses and the suggested rate.
 
     The model's weights, batch-norm statistics and train/eval mode are restored afterwards.
+    ``device``: default the best one (:func:`course.device.get_device`); the model stays on it.
     """
     device = get_device(device) if not isinstance(device, torch.device) else device
     model.to(device)
     task = model_task(model)
-    loss_fn = default_loss(task)
+    loss_fn = default_loss(model)
     l1, l2 = _penalties(model, None, None)
     Xt, Yt = _data(X, y, task, device)
     generator = torch.Generator()

@@ -61,11 +61,14 @@ def model_task(model: nn.Module) -> str:
     return task_for(linear[-1].out_features, None)
 
 
-def default_loss(task: str) -> nn.Module:
-    """Cross-entropy on logits for ``"multiclass"``, binary cross-entropy on logits for
-    ``"binary"``, mean squared error for ``"regression"``."""
-    losses = {"multiclass": nn.CrossEntropyLoss, "binary": nn.BCEWithLogitsLoss, "regression": nn.MSELoss}
-    return losses[task]()
+_LOSSES = {"multiclass": nn.CrossEntropyLoss, "binary": nn.BCEWithLogitsLoss, "regression": nn.MSELoss}
+
+
+def default_loss(model: nn.Module) -> nn.Module:
+    """The loss :func:`fit` trains ``model`` with, from its task (:func:`model_task`): cross-entropy
+    on logits for ``"multiclass"``, binary cross-entropy on logits for ``"binary"``, mean squared
+    error for ``"regression"``."""
+    return _LOSSES[model_task(model)]()
 
 
 def _penalties(model: nn.Module, l1: float | None, l2: float | None) -> tuple[float, float]:
@@ -206,7 +209,7 @@ def _notify(callbacks: list[Any], method: str, *args: Any) -> None:
 def _save_checkpoint(model: nn.Module, path: str | Path) -> None:
     config = getattr(model, "config", None)
     if isinstance(config, MLPConfig):
-        save_model(model, config, path)
+        save_model(model, path)
     else:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         torch.save(model.state_dict(), path)
@@ -225,7 +228,7 @@ def fit(model: nn.Module, train: tuple, valid: tuple | None = None, *, epochs: i
     (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``, ``lr``).
 
     - ``optimizer``: a name (built with ``lr``) or a ``torch.optim`` optimizer; ``loss``: a
-      function ``(logits, targets) -> mean loss``, default :func:`default_loss` of the model's task.
+      function ``(logits, targets) -> mean loss``, default :func:`default_loss`.
     - ``l1``/``l2``: penalties on every Linear weight; default those of ``model.config``.
     - ``early_stopping``: patience in epochs, on ``val_loss`` (``loss`` without ``valid``);
       with ``restore_best`` the model ends with the weights of its best epoch.
@@ -237,6 +240,7 @@ def fit(model: nn.Module, train: tuple, valid: tuple | None = None, *, epochs: i
       ``on_train_end(logs)``.
     - ``device``: default the best one (:func:`course.device.get_device`); ``amp="auto"`` uses
       mixed precision on CUDA only; ``seed`` fixes the shuffling and the dropout masks.
+    - ``progress``: a progress bar over the epochs (tqdm), or silence.
     """
     device = get_device(device) if not isinstance(device, torch.device) else device
     model.to(device)
@@ -245,7 +249,7 @@ def fit(model: nn.Module, train: tuple, valid: tuple | None = None, *, epochs: i
     generator = torch.Generator()
     generator.manual_seed(seed if seed is not None else int(torch.randint(2**31 - 1, ()).item()))
     task = model_task(model)
-    loss_fn = loss if loss is not None else default_loss(task)
+    loss_fn = loss if loss is not None else default_loss(model)
     l1, l2 = _penalties(model, l1, l2)
     if isinstance(optimizer, str):
         optimizer = get_optimizer(optimizer, model, lr=lr)
@@ -301,7 +305,7 @@ def evaluate(model: nn.Module, X: Any, y: Any, batch_size: int = EVAL_BATCH_SIZE
     l1, l2 = _penalties(model, None, None)
     Xt, Yt = _data(X, y, task, device)
     try:
-        return _run_epoch(model, _batches(Xt, Yt, batch_size, device), default_loss(task), task, l1, l2)
+        return _run_epoch(model, _batches(Xt, Yt, batch_size, device), default_loss(model), task, l1, l2)
     finally:
         model.train(was_training)
 
@@ -347,14 +351,17 @@ def _paths(path: str | Path) -> tuple[Path, Path]:
     return path.with_name(path.name + ".pt"), path.with_name(path.name + ".json")
 
 
-def save_model(model: nn.Module, config: MLPConfig | None, path: str | Path) -> Path:
-    """Save the weights (``state_dict``, ``.pt``) and the config (``.json``) side by side.
+def save_model(model: nn.Module, path: str | Path) -> Path:
+    """Save the weights (``state_dict``, ``.pt``) and the config (``.json``) side by side; returns
+    the path of the ``.pt`` file.
 
-    ``config`` defaults to ``model.config``. Returns the path of the ``.pt`` file.
+    The config is ``model.config``, which :func:`build_mlp` attaches (for another network built
+    from an :class:`~course.models.MLPConfig`, set ``model.config = config`` first).
     """
-    config = config if config is not None else getattr(model, "config", None)
+    config = getattr(model, "config", None)
     if not isinstance(config, MLPConfig):
-        raise ValueError("save_model needs the MLPConfig the model was built from")
+        raise ValueError("save_model needs model.config, the MLPConfig the model was built from "
+                         "(build_mlp attaches it)")
     weights, meta = _paths(path)
     weights.parent.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), weights)

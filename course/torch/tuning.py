@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 import torch
 
+from .. import tuning as space
 from ..models import MLPConfig
 from .models import build_mlp
 from .optim import get_optimizer
@@ -26,25 +27,22 @@ from .training import fit
 if TYPE_CHECKING:
     import optuna
 
-# The search space (the same as course.keras.tuning's, with Optuna's names).
-ACTIVATIONS = ("relu", "elu", "selu", "gelu")
-OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
-BATCH_SIZES = (32, 64, 128, 256)
-MAX_LAYERS = 3
-
-# The initializer follows the activation: He for the ReLU family, LeCun for SELU.
-INITIALIZER_FOR = {"relu": "he_normal", "elu": "he_normal", "gelu": "he_normal", "selu": "lecun_normal"}
+# The search space: the one of course.tuning, shared with course.keras.tuning (without its
+# "preprocessing": the objective takes inputs already scaled).
+ACTIVATIONS, OPTIMIZERS, BATCH_SIZES = space.ACTIVATIONS, space.OPTIMIZERS, space.BATCH_SIZES
+MAX_LAYERS, INITIALIZER_FOR = space.MAX_LAYERS, space.INITIALIZER_FOR
 
 
 def suggest_config(trial: optuna.Trial, input_shape: tuple[int, ...], n_outputs: int = 10) -> MLPConfig:
-    """The network a trial suggests: 1 to 3 hidden layers of 32 to 512 units (log scale),
-    activation, dropout and batch norm (a classifier)."""
+    """The network a trial suggests (the space of :mod:`course.tuning`): 1 to 3 hidden layers of
+    32 to 512 units, activation, dropout and batch norm (a classifier)."""
     n_layers = trial.suggest_int("n_layers", 1, MAX_LAYERS)
-    hidden = tuple(trial.suggest_int(f"units_{i}", 32, 512, log=True) for i in range(n_layers))
+    low, high, step = space.UNITS
+    hidden = tuple(trial.suggest_int(f"units_{i}", low, high, step=step) for i in range(n_layers))
     activation = trial.suggest_categorical("activation", list(ACTIVATIONS))
     return MLPConfig(input_shape=tuple(input_shape), hidden=hidden, activation=activation,
                      initializer=INITIALIZER_FOR.get(activation, "glorot_uniform"),
-                     dropout=trial.suggest_float("dropout", 0.0, 0.5, step=0.1),
+                     dropout=trial.suggest_float("dropout", *space.DROPOUT[:2], step=space.DROPOUT[2]),
                      batch_norm=trial.suggest_categorical("batch_norm", [False, True]),
                      n_outputs=n_outputs, output_activation="softmax")
 
@@ -54,9 +52,9 @@ def suggest_training(trial: optuna.Trial) -> dict[str, Any]:
     batch size, as ``{"optimizer", "lr", "batch_size", "hparams"}`` (SGD gets Nesterov momentum 0.9)."""
     name = trial.suggest_categorical("optimizer", list(OPTIMIZERS))
     return {"optimizer": name,
-            "lr": trial.suggest_float("lr", 1e-4, 1e-2, log=True),
+            "lr": trial.suggest_float("lr", *space.LR, log=True),
             "batch_size": trial.suggest_categorical("batch_size", list(BATCH_SIZES)),
-            "hparams": {"momentum": 0.9, "nesterov": True} if name == "sgd" else {}}
+            "hparams": space.optimizer_hparams(name)}
 
 
 class ReportToOptuna:

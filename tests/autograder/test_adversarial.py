@@ -164,7 +164,7 @@ with zipfile.ZipFile("modelo_final.keras", "w") as z:
 from course.models import MLPConfig
 from course.torch import build_mlp, save_model
 config = MLPConfig(hidden=(8,))
-save_model(build_mlp(config), config, "modelo_torch.pt")
+save_model(build_mlp(config), "modelo_torch.pt")
 datos = json.load(open("modelo_torch.json"))
 datos["hidden"] = [60000, 60000]
 json.dump(datos, open("modelo_torch.json", "w"))""",
@@ -182,7 +182,7 @@ open("modelo_torch.json", "w").write(MLPConfig(hidden=(8,)).to_json())""",
 from course.models import MLPConfig
 from course.torch import build_mlp, save_model
 config = MLPConfig(hidden=(8,))
-save_model(build_mlp(config), config, "otro.pt")
+save_model(build_mlp(config), "otro.pt")
 os.symlink("otro.pt", "modelo_final.keras")
 os.symlink("{CURSO}/gradebook.db", "modelo_torch.pt")
 os.symlink(sysconfig.get_paths()["purelib"], "entorno")
@@ -193,7 +193,7 @@ from course.models import MLPConfig
 from course.torch import build_mlp, save_model
 os.mkfifo("modelo_final.keras")
 config = MLPConfig(hidden=(8,))
-save_model(build_mlp(config), config, "real.pt")
+save_model(build_mlp(config), "real.pt")
 os.link("real.pt", "modelo_torch.pt")
 os.link("real.json", "modelo_torch.json")
 os.mkdir("carpeta.keras")""",

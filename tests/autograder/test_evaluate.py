@@ -88,7 +88,7 @@ def test_torch_model_is_evaluated_from_its_state_dict_and_config(tmp_path):
         optimizer.zero_grad()
         torch.nn.functional.cross_entropy(model(X[start:start + 100]), y[start:start + 100]).backward()
         optimizer.step()
-    save_model(model, config, tmp_path / "work" / "final_model")
+    save_model(model, tmp_path / "work" / "final_model")
     with torch.no_grad():
         expected = float((load_model(tmp_path / "work" / "final_model.pt")(torch.from_numpy(X_valid)).argmax(1).numpy()
                           == y_valid).mean())

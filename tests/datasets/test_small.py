@@ -29,3 +29,17 @@ def test_synthetic_sets_are_seeded_and_balanced(make):
     np.testing.assert_array_equal(a.X, b.X)
     assert not np.array_equal(a.X, c.X)
     assert a.X.shape == (200, 2) and np.bincount(a.y).tolist() == [100, 100]
+
+
+def test_moons_and_circles_are_scikit_learns():
+    from sklearn import datasets
+
+    X, y = datasets.make_moons(n_samples=50, noise=0.2, random_state=3)
+    moons = make_moons(n=50, noise=0.2, seed=3)
+    np.testing.assert_array_equal(moons.X, X)
+    np.testing.assert_array_equal(moons.y, y)
+    assert moons.y.dtype == np.int64
+    X, y = datasets.make_circles(n_samples=50, noise=0.1, factor=0.3, random_state=3)
+    circles = make_circles(n=50, noise=0.1, factor=0.3, seed=3)
+    np.testing.assert_array_equal(circles.X, X)
+    assert (circles.y == 1).sum() == 25 and np.abs(circles.X[circles.y == 1]).max() < 0.7  # label 1: the small one

@@ -5,7 +5,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from course.keras import build_mlp, describe_layers, fit, get_initializer, get_optimizer  # noqa: E402
+from course.keras import build_mlp, default_loss, describe_layers, fit, get_initializer, get_optimizer  # noqa: E402
+from course.keras import initialize  # noqa: E402
 from course.keras import count_params as keras_count_params  # noqa: E402
 from course.models import INITIALIZERS, MLPConfig, count_params, layer_plan  # noqa: E402
 
@@ -38,6 +39,26 @@ def test_initializer_statistics_match_the_formula(name):
     assert_initializer_statistics(w, name, fan_in, fan_out)
 
 
+def test_initialize_draws_new_weights_and_zero_biases():
+    model = build_mlp(MLPConfig(input_shape=(8, 8), hidden=(300,)), seed=0)
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    dense[0].bias.assign(np.ones(300, "float32"))
+    assert initialize(model, "zeros") is model
+    assert all(not np.any(w) for w in model.get_weights())
+    initialize(model, "he_normal")
+    kernel, bias = dense[0].get_weights()
+    assert kernel.std() == pytest.approx(math.sqrt(2 / 64), rel=0.05) and not np.any(bias)
+
+
+@pytest.mark.parametrize("output_activation, n_outputs, loss", [
+    ("softmax", 10, "sparse_categorical_crossentropy"), ("sigmoid", 1, "binary_crossentropy"), (None, 1, "mse"),
+])
+def test_default_loss_follows_the_model(output_activation, n_outputs, loss):
+    model = build_mlp(MLPConfig(input_shape=(4,), hidden=(3,), n_outputs=n_outputs,
+                                output_activation=output_activation))
+    assert default_loss(model) == loss
+
+
 def test_build_mlp_uses_the_initializer_of_the_config():
     model = build_mlp(MLPConfig(hidden=(300,), initializer="he_normal"), seed=0)
     kernel, bias = model.layers[1].get_weights()
@@ -47,7 +68,7 @@ def test_build_mlp_uses_the_initializer_of_the_config():
 def test_zero_initialization_keeps_every_hidden_unit_identical():
     X, y = digits()
     model = build_mlp(MLPConfig(input_shape=(8, 8), hidden=(8,), activation="sigmoid", initializer="zeros"))
-    fit(model, (X, y), epochs=2, batch_size=32, optimizer="adam", lr=0.01, verbose=0, seed=0)
+    fit(model, (X, y), epochs=2, batch_size=32, optimizer="adam", lr=0.01, progress=False, seed=0)
     hidden, output = model.layers[1].get_weights()[0], model.layers[2].get_weights()[0]
     assert np.abs(hidden).max() > 1e-3  # training did move the weights...
     assert np.allclose(hidden, hidden[:, :1], atol=1e-6)  # ...but every unit got the same incoming weights

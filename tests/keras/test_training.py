@@ -17,7 +17,7 @@ from ..small_data import digits_split as digits  # noqa: E402
 def test_fit_learns_digits_and_logs_the_learning_rate():
     train, valid = digits()
     model = build_mlp(SMALL, seed=0)
-    history = fit(model, train, valid, epochs=3, lr=3e-3, verbose=0, seed=0)
+    history = fit(model, train, valid, epochs=3, lr=3e-3, progress=False, seed=0)
     assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr"}
     assert history.history["lr"] == pytest.approx([3e-3] * 3)
     assert evaluate(model, *valid)["accuracy"] > 0.6
@@ -27,7 +27,7 @@ def overfitting_run(restore_best):
     (X, y), (Xv, yv) = digits()
     model = build_mlp(MLPConfig(input_shape=(8, 8), hidden=(64,)), seed=0)
     history = fit(model, (X[:20], y[:20]), (Xv[:300], yv[:300]), epochs=40, batch_size=10, lr=0.02,
-                  early_stopping=2, restore_best=restore_best, verbose=0, seed=0)
+                  early_stopping=2, restore_best=restore_best, progress=False, seed=0)
     return history, evaluate(model, Xv[:300], yv[:300])["loss"]
 
 
@@ -42,7 +42,7 @@ def test_early_stopping_stops_and_restores_the_best_weights():
 
 def test_lr_schedule_sets_each_epoch_rate():
     train, _ = digits()
-    history = fit(build_mlp(SMALL), train, epochs=3, optimizer="sgd", lr_schedule=lambda e: 0.1 * 0.5**e, verbose=0)
+    history = fit(build_mlp(SMALL), train, epochs=3, optimizer="sgd", lr_schedule=lambda e: 0.1 * 0.5**e, progress=False)
     assert history.history["lr"] == pytest.approx([0.1, 0.05, 0.025])
 
 
@@ -60,7 +60,7 @@ def test_duck_typed_callbacks_see_every_epoch():
             calls.append("end")
 
     train, valid = digits()
-    fit(build_mlp(SMALL), train, valid, epochs=2, callbacks=[Recorder()], verbose=0)
+    fit(build_mlp(SMALL), train, valid, epochs=2, callbacks=[Recorder()], progress=False)
     keys = ["accuracy", "loss", "lr", "val_accuracy", "val_loss"]
     assert calls == ["begin", (0, keys), (1, keys), "end"]
 
@@ -69,7 +69,7 @@ def test_checkpoint_keeps_the_best_epoch(tmp_path):
     (X, y), (Xv, yv) = digits()
     path = tmp_path / "best.keras"
     history = fit(build_mlp(SMALL, seed=0), (X[:20], y[:20]), (Xv[:300], yv[:300]), epochs=8, batch_size=10,
-                  lr=0.02, checkpoint=path, verbose=0, seed=0)
+                  lr=0.02, checkpoint=path, progress=False, seed=0)
     best = load_model(path)
     assert evaluate(best, Xv[:300], yv[:300])["loss"] == pytest.approx(min(history.history["val_loss"]), rel=1e-4)
 
@@ -78,7 +78,7 @@ def test_checkpoint_keeps_the_best_epoch(tmp_path):
 def test_save_and_load_give_identical_predictions(tmp_path, config):
     train, valid = digits()
     model = build_mlp(config, seed=0)
-    fit(model, train, epochs=1, verbose=0, seed=0)
+    fit(model, train, epochs=1, progress=False, seed=0)
     path = save_model(model, tmp_path / "model")
     assert path.suffix == ".keras"
     loaded = load_model(tmp_path / "model")
@@ -90,7 +90,7 @@ def test_logits_model_gets_a_from_logits_loss_and_probabilities():
     train, valid = digits()
     config = dataclasses.replace(SMALL, output_activation=None)
     model = build_mlp(config, seed=0)
-    fit(model, train, epochs=2, lr=3e-3, verbose=0, seed=0)
+    fit(model, train, epochs=2, lr=3e-3, progress=False, seed=0)
     proba = predict_proba(model, valid[0])
     assert np.allclose(proba.sum(axis=1), 1, atol=1e-5) and proba.min() >= 0
     assert evaluate(model, *valid)["accuracy"] > 0.6
@@ -99,10 +99,10 @@ def test_logits_model_gets_a_from_logits_loss_and_probabilities():
 def test_binary_and_regression_models_get_their_losses():
     (X, y), (Xv, yv) = digits()
     binary = build_mlp(MLPConfig(input_shape=(8, 8), hidden=(16,), n_outputs=1, output_activation="sigmoid"), seed=0)
-    history = fit(binary, (X, y % 2), (Xv, yv % 2), epochs=3, lr=3e-3, verbose=0, seed=0)
+    history = fit(binary, (X, y % 2), (Xv, yv % 2), epochs=3, lr=3e-3, progress=False, seed=0)
     assert history.history["val_accuracy"][-1] > 0.7
     assert set(np.unique(predict(binary, Xv))) <= {0, 1}
     regression = build_mlp(MLPConfig(input_shape=(8, 8), hidden=(16,), n_outputs=1, output_activation=None))
-    history = fit(regression, (X, y.astype("float32")), epochs=2, lr=3e-3, verbose=0)
+    history = fit(regression, (X, y.astype("float32")), epochs=2, lr=3e-3, progress=False)
     assert set(history.history) == {"loss", "lr"}
     assert predict(regression, Xv).shape == (len(Xv),)

@@ -53,18 +53,22 @@ def test_to_labels_reads_every_kind_of_output():
     np.testing.assert_array_equal(to_labels(np.array([-1, 1, 1])), [-1, 1, 1])  # labels kept
 
 
-def test_tiny_keras_model():
+def test_tiny_keras_model_through_course_keras():
     keras = pytest.importorskip("keras")
+    from course import keras as ck
+
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
     model.layers[0].set_weights([np.array([[10.0], [0.0]]), np.zeros(1)])  # p = sigmoid(10 x1)
     X, y = _data()
-    title, _ = _legend(plot_decision_boundary(model, X, y, resolution=40))
+    title, _ = _legend(plot_decision_boundary(lambda P: ck.predict_proba(model, P), X, y, resolution=40))
     assert title == "exactitud: 100%"
 
 
 @pytest.mark.parametrize("outputs", [1, 2])
-def test_tiny_torch_module(outputs):
+def test_tiny_torch_module_through_course_torch(outputs):
     torch = pytest.importorskip("torch")
+    from course import torch as ct
+
     layer = torch.nn.Linear(2, outputs)
     with torch.no_grad():  # logits: x1 (one column) or (-x1, x1) (two columns)
         layer.weight.copy_(torch.tensor([[10.0, 0.0]] if outputs == 1 else [[-10.0, 0.0], [10.0, 0.0]]))
@@ -72,9 +76,11 @@ def test_tiny_torch_module(outputs):
     model = torch.nn.Sequential(layer)
     model.train()
     X, y = _data()
-    title, _ = _legend(plot_decision_boundary(model, X, y, resolution=40))
+    title, _ = _legend(plot_decision_boundary(lambda P: ct.predict(model, P), X, y, resolution=40))
     assert title == "exactitud: 100%"
     assert model.training  # left in the mode it was in
+    with pytest.raises(TypeError, match="course.torch.predict"):  # a module wants tensors, not NumPy
+        plot_decision_boundary(model, X, y, resolution=10)
 
 
 def test_rejects_data_that_is_not_2d():

@@ -45,3 +45,13 @@ def test_confusion_matrix_counts_and_normalised_plot():
     assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
     counts = plot_confusion_matrix(y_true, y_pred, normalize=False).axes[0]
     assert "2" in [t.get_text() for t in counts.texts]
+
+
+def test_confusion_matrix_is_scikit_learns_over_every_class():
+    from sklearn.metrics import confusion_matrix as sk_confusion_matrix
+
+    y_true, y_pred = np.array([0, 2, 2, 1]), np.array([0, 2, 1, 1])
+    np.testing.assert_array_equal(confusion_matrix(y_true, y_pred), sk_confusion_matrix(y_true, y_pred))
+    padded = confusion_matrix(y_true, np.eye(5)[y_pred], n_classes=5)  # probability rows; classes 3, 4 unseen
+    assert padded.shape == (5, 5) and padded.sum() == 4 and padded[:3, :3].tolist() == confusion_matrix(
+        y_true, y_pred).tolist()

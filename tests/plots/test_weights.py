@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from course.plots import plot_activation_histograms, plot_weight_histograms
+from course.plots import plot_activation_histograms, plot_gradient_histograms, plot_weight_histograms
 
 
 def _counts(ax):
@@ -10,71 +10,47 @@ def _counts(ax):
 
 def _check_panels(fig, sizes):
     assert len(fig.axes) == len(sizes)
-    for ax, size in zip(fig.axes, sizes):
+    for ax, size in zip(fig.axes, sizes, strict=True):
         assert _counts(ax) == size  # every value lands in the histogram
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     assert fig.get_suptitle()
 
 
-@pytest.fixture(scope="module")
-def keras_model():
-    keras = pytest.importorskip("keras")
-    keras.utils.set_random_seed(0)
-    return keras.Sequential([
-        keras.Input((3,)),
-        keras.layers.Dense(4, activation="relu"),
-        keras.layers.Dropout(0.5),
-        keras.layers.Dense(2, activation="softmax"),
-    ])
+def _pairs(*shapes, seed=0):
+    rng = np.random.default_rng(seed)
+    return [(f"capa {i}", rng.standard_normal(shape)) for i, shape in enumerate(shapes, 1)]
 
 
-def test_keras_weight_histograms(keras_model):
-    _check_panels(plot_weight_histograms(keras_model), [3 * 4, 4 * 2])
+def test_weight_histograms_take_the_pairs_of_layer_weights():
+    pairs = _pairs((3, 4), (4, 2))
+    fig = plot_weight_histograms(pairs)
+    _check_panels(fig, [3 * 4, 4 * 2])
+    assert fig.axes[0].get_title() == "capa 1" and "pesos" in fig.get_suptitle()
 
 
-def test_keras_activation_histograms(keras_model):
-    X = np.random.default_rng(0).standard_normal((10, 3))
-    fig = plot_activation_histograms(keras_model, X)
+def test_activation_histograms_note_the_share_of_zeros():
+    relu = np.maximum(np.random.default_rng(0).standard_normal((10, 4)), 0)
+    fig = plot_activation_histograms([("dense (relu)", relu), ("out", np.ones((10, 2)))], cols=1)
     _check_panels(fig, [10 * 4, 10 * 2])
-    assert "relu" in fig.axes[0].get_title() and "softmax" in fig.axes[1].get_title()
+    assert "ceros" in fig.axes[0].texts[0].get_text()
 
 
-def test_keras_model_without_input_layer():
-    keras = pytest.importorskip("keras")
-    model = keras.Sequential([keras.layers.Dense(5, activation="tanh"), keras.layers.Dense(1)])
-    with pytest.raises(ValueError, match="build"):
-        plot_weight_histograms(model)
-    model.build((None, 2))
-    _check_panels(plot_activation_histograms(model, np.ones((6, 2))), [6 * 5, 6 * 1])
+@pytest.mark.parametrize("wrt, words", [("weights", "pesos"), ("activations", "activaciones")])
+def test_gradient_histograms_name_what_they_differentiate(wrt, words):
+    fig = plot_gradient_histograms(_pairs((4, 5), (3, 4)), wrt=wrt)
+    _check_panels(fig, [4 * 5, 3 * 4])
+    assert words in fig.get_suptitle() and words in fig.axes[0].get_xlabel()
+    with pytest.raises(ValueError, match="wrt"):
+        plot_gradient_histograms(_pairs((2, 2)), wrt="inputs")
 
 
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch")
+def test_a_model_instead_of_arrays_gets_a_clear_message():
+    class Model:
+        pass
 
-
-def test_torch_weight_and_activation_histograms(torch):
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 4), torch.nn.Tanh(),
-                                torch.nn.Linear(4, 2))
-    _check_panels(plot_weight_histograms(model), [4 * 3, 4 * 4, 2 * 4])
-    X = np.random.default_rng(0).standard_normal((10, 3)).astype(np.float32)
-    fig = plot_activation_histograms(model, X)
-    _check_panels(fig, [10 * 4, 10 * 4])  # one panel per activation module
-    assert "ReLU" in fig.axes[0].get_title() and "Tanh" in fig.axes[1].get_title()
-    tanh_values = np.concatenate([np.atleast_1d(p.get_x()) for p in fig.axes[1].patches])
-    assert tanh_values.min() >= -1 - 1e-6
-
-
-def test_torch_functional_activations_fall_back_to_linear_outputs(torch):
-    class Net(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.hidden, self.out = torch.nn.Linear(3, 5), torch.nn.Linear(5, 1)
-
-        def forward(self, x):
-            return self.out(torch.relu(self.hidden(x)))
-
-    fig = plot_activation_histograms(Net(), torch.randn(8, 3))
-    _check_panels(fig, [8 * 5, 8 * 1])
-    assert "hidden" in fig.axes[0].get_title()
+    with pytest.raises(TypeError, match="course.torch.layer_weights"):
+        plot_weight_histograms(Model())
+    with pytest.raises(TypeError, match="layer_activations"):
+        plot_activation_histograms([1, 2, 3])
+    with pytest.raises(ValueError, match="no layers"):
+        plot_gradient_histograms([])

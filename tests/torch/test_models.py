@@ -6,7 +6,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from course.models import INITIALIZERS, MLPConfig, count_params, layer_plan  # noqa: E402
-from course.torch import build_mlp, describe_layers, fit, get_initializer, get_optimizer  # noqa: E402
+from course.torch import build_mlp, default_loss, describe_layers, fit, get_initializer, get_optimizer  # noqa: E402
+from course.torch import initialize  # noqa: E402
 from course.torch import count_params as torch_count_params  # noqa: E402
 
 
@@ -48,6 +49,37 @@ def test_initializer_statistics_match_the_formula(name):
     weight = get_initializer(name)(torch.empty(fan_out, fan_in))  # PyTorch layout: (out, in)
     w = weight.numpy()
     assert_initializer_statistics(w, name, fan_in, fan_out)
+
+
+def test_initializer_takes_a_shape_as_in_keras_or_fills_a_tensor():
+    init = get_initializer("he_normal", seed=3)
+    new = init(shape=(300, 784))  # PyTorch layout: (out, in)
+    assert new.shape == (300, 784) and new.dtype == torch.float32
+    assert torch.equal(new, init((300, 784)))  # seeded: every call draws the same values, as in Keras
+    assert not torch.equal(new, get_initializer("he_normal", seed=4)((300, 784)))
+    weight = torch.empty(300, 784)
+    assert init(weight) is weight and torch.equal(weight, new)  # a tensor is filled in place (as nn.init)
+    torch.manual_seed(0)
+    a = get_initializer("he_normal")((30, 20))
+    torch.manual_seed(0)
+    assert torch.equal(a, get_initializer("he_normal")((30, 20)))  # unseeded: torch's global generator
+
+
+def test_initialize_draws_new_weights_and_zero_biases():
+    model = build_mlp(MLPConfig(input_shape=(8, 8), hidden=(16,)), seed=0)
+    with torch.no_grad():
+        model[1].bias.fill_(1.0)
+    initialize(model, "zeros")
+    assert all(torch.all(p == 0) for p in model.parameters())
+
+
+@pytest.mark.parametrize("output_activation, n_outputs, loss", [
+    ("softmax", 10, torch.nn.CrossEntropyLoss), ("sigmoid", 1, torch.nn.BCEWithLogitsLoss), (None, 1, torch.nn.MSELoss),
+])
+def test_default_loss_follows_the_model(output_activation, n_outputs, loss):
+    model = build_mlp(MLPConfig(input_shape=(4,), hidden=(3,), n_outputs=n_outputs,
+                                output_activation=output_activation))
+    assert isinstance(default_loss(model), loss)
 
 
 def test_build_mlp_uses_the_initializer_of_the_config():

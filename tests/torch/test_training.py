@@ -1,4 +1,5 @@
 import dataclasses
+import pickle
 
 import numpy as np
 import pytest
@@ -118,7 +119,7 @@ def test_save_and_load_give_identical_predictions(tmp_path, config):
     train, valid = digits()
     model = build_mlp(config, seed=0)
     fit(model, train, epochs=1, progress=False, seed=0)
-    weights = save_model(model, config, tmp_path / "model")
+    weights = save_model(model, tmp_path / "model")  # the config attached by build_mlp
     assert weights.suffix == ".pt" and weights.with_suffix(".json").exists()
     loaded = load_model(tmp_path / "model.pt")
     assert loaded.config == config and not loaded.training
@@ -127,10 +128,16 @@ def test_save_and_load_give_identical_predictions(tmp_path, config):
 
 def test_load_model_reads_only_tensors(tmp_path):
     model = build_mlp(SMALL)
-    save_model(model, None, tmp_path / "m")  # the config attached by build_mlp is used
+    save_model(model, tmp_path / "m")
     torch.save({"not": object()}, tmp_path / "m.pt")  # a pickle with code in it must be refused
-    with pytest.raises(Exception):
+    with pytest.raises(pickle.UnpicklingError):
         load_model(tmp_path / "m")
+
+
+def test_save_model_needs_the_config():
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2))
+    with pytest.raises(ValueError, match="model.config"):
+        save_model(model, "anywhere")
 
 
 def test_predictions_are_labels_and_probabilities():
