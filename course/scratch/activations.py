@@ -103,14 +103,18 @@ def d_elu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0)))
 
 
+# SELU and its derivative are written out rather than calling elu/d_elu: a notebook whose
+# exercise is ELU may have the grader forbid elu and d_elu, and selu must keep working there.
 def selu(x: np.ndarray) -> np.ndarray:
-    """Scaled ELU with the self-normalizing constants."""
-    return SELU_SCALE * elu(x, SELU_ALPHA)
+    """Scaled ELU with the self-normalizing constants: ``scale * elu(x, alpha)``."""
+    x = _as_float(x)
+    return SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0.0)))
 
 
 def d_selu(x: np.ndarray) -> np.ndarray:
     """``scale * d_elu(x, alpha)``."""
-    return SELU_SCALE * d_elu(x, SELU_ALPHA)
+    x = _as_float(x)
+    return SELU_SCALE * np.where(x > 0, 1.0, SELU_ALPHA * np.exp(np.minimum(x, 0.0)))
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
