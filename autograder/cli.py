@@ -7,7 +7,7 @@
                      [--no-report]
     autograder report ASSIGNMENT [--course-dir DIR] [--out FILE] [--show-names]
     autograder export ASSIGNMENT --format canvas|moodle|csv [--course-dir DIR] [--out FILE] [--column NAME]
-                      [--canvas-id ID] [--missing zero|blank]
+                      [--canvas-id ID] [--lms-id user|sis] [--missing zero|blank]
     autograder demo [--out DIR] [--no-report]
 """
 
@@ -76,7 +76,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     course = _course(args)
     grades = class_grades(course, args.assignment)
-    rows = rows_for(grades, args.format, column=args.column, canvas_id=args.canvas_id, missing=args.missing)
+    rows = rows_for(grades, args.format, column=args.column, canvas_id=args.canvas_id, missing=args.missing,
+                    lms_id=args.lms_id)
     dest = write_csv(rows, args.out or default_path(course.root, args.assignment, args.format))
     submitted = grades.submitted
     pending = sum(1 for s in submitted if s.needs_manual_grade)
@@ -161,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--canvas-id", help="the Canvas assignment's id (the number in its URL): the column is "
                                             "then 'NAME (ID)' and updates that assignment; without it Canvas "
                                             "makes a new one")
+    export.add_argument("--lms-id", choices=("user", "sis"), default="user",
+                        help="what nbgrader's lms_user_id holds, for canvas: Canvas' user id (default; its ID "
+                             "column) or the SIS user id (its SIS User ID column)")
     export.add_argument("--missing", choices=("zero", "blank"), default="zero",
                         help="the grade of a student with no submission: zero (default, as nbgrader's grades.csv) "
                              "or blank (left unchanged on import)")

@@ -3,7 +3,9 @@
 - ``canvas``: Canvas' gradebook import CSV. Columns ``Student, ID, SIS User ID, SIS Login ID,
   Section``, then one grade column. Canvas matches a row to a student by ``ID`` (Canvas' user id),
   else ``SIS User ID``, else ``SIS Login ID``; we fill ``ID`` with nbgrader's ``lms_user_id``,
-  ``SIS User ID`` with the nbgrader id, and ``SIS Login ID`` with the email (else the id). The grade
+  ``SIS User ID`` with the nbgrader id, and ``SIS Login ID`` with the email (else the id); with
+  ``lms_id="sis"`` (a roster whose ``lms_user_id`` holds SIS ids) ``ID`` stays empty and
+  ``SIS User ID`` gets the ``lms_user_id`` (else the nbgrader id). The grade
   column is ``NAME (CANVAS_ID)`` for an existing Canvas assignment (``--canvas-id``, the number in
   the assignment's URL); a bare ``NAME`` makes Canvas create a new assignment on import. The
   optional ``Points Possible`` row is left out; Canvas ignores the ``Student`` and ``Section`` values.
@@ -17,7 +19,7 @@
 Totals are :mod:`autograder.grades`'s (nbgrader's ``export``: the gradebook with its manual
 grades, less the late penalty; plus threshold checks with no grade cell). A student of the
 gradebook without a submission gets 0, as in nbgrader's ``grades.csv`` (``missing="blank"``
-leaves the grade empty, which both platforms skip). Cells waiting for a manual grade count 0 until
+leaves the grade empty, which Canvas' import leaves as it was). Cells waiting for a manual grade count 0 until
 graded in formgrader. Names that a spreadsheet would read as a formula get a leading ``'``.
 """
 
@@ -52,12 +54,16 @@ def grade(student: StudentGrade, missing: str) -> str:
 
 
 def canvas_rows(grades: ClassGrades, column: str | None = None, canvas_id: str | None = None,
-                missing: str = "zero") -> list[list[str]]:
+                missing: str = "zero", lms_id: str = "user") -> list[list[str]]:
+    """``lms_id``: what nbgrader's ``lms_user_id`` holds, Canvas' ``user`` id (default) or a ``sis`` id."""
+    if lms_id not in ("user", "sis"):
+        raise ValueError(f"lms_id must be 'user' or 'sis', not {lms_id!r}")
     name = column or grades.assignment
     header = CANVAS_COLUMNS + [f"{name} ({canvas_id})" if canvas_id else name]
     rows = [header]
     for s in grades.students:
-        rows.append([text(s.name), s.lms_user_id, s.id, s.email or s.id, "", grade(s, missing)])
+        canvas_user, sis_user = (s.lms_user_id, s.id) if lms_id == "user" else ("", s.lms_user_id or s.id)
+        rows.append([text(s.name), canvas_user, sis_user, s.email or s.id, "", grade(s, missing)])
     return rows
 
 
@@ -85,9 +91,9 @@ def plain_rows(grades: ClassGrades, missing: str = "zero") -> list[list[str]]:
 
 
 def rows_for(grades: ClassGrades, fmt: str, column: str | None = None, canvas_id: str | None = None,
-             missing: str = "zero") -> list[list[str]]:
+             missing: str = "zero", lms_id: str = "user") -> list[list[str]]:
     if fmt == "canvas":
-        return canvas_rows(grades, column, canvas_id, missing)
+        return canvas_rows(grades, column, canvas_id, missing, lms_id)
     if fmt == "moodle":
         return moodle_rows(grades, column, missing)
     if fmt == "csv":
