@@ -4,8 +4,12 @@
     autograder grade ASSIGNMENT [--course-dir DIR] [--student ID...] [--workers N] [--gpus auto|none|0,1]
                      [--timeout SECONDS] [--cell-timeout SECONDS] [--memory GB] [--force]
                      [--backend local|ray] [--address ADDRESS] [--no-preflight] [--max-... limits]
+                     [--no-report]
     autograder similarity ASSIGNMENT [--course-dir DIR] [--out DIR] [--top N] [--common FRACTION] [--code-only]
-    autograder demo [--out DIR]
+    autograder report ASSIGNMENT [--course-dir DIR] [--out FILE] [--show-names]
+    autograder export ASSIGNMENT --format canvas|moodle|csv [--course-dir DIR] [--out FILE] [--column NAME]
+                      [--canvas-id ID] [--lms-id user|sis] [--missing zero|blank]
+    autograder demo [--out DIR] [--no-report]
 """
 
 from __future__ import annotations
@@ -52,6 +56,37 @@ def cmd_grade(args: argparse.Namespace) -> int:
                       preflight=not args.no_preflight)
     report = grade_assignment(course, args.assignment, options)
     print(summary_table(report))
+    if not args.no_report:
+        from .report import write_and_announce
+
+        write_and_announce(course, args.assignment)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    path = write_report(_course(args), args.assignment, args.out, show_names=args.show_names)
+    print(f"report: {path}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import default_path, rows_for, write_csv
+    from .grades import class_grades
+
+    course = _course(args)
+    grades = class_grades(course, args.assignment)
+    rows = rows_for(grades, args.format, column=args.column, canvas_id=args.canvas_id, missing=args.missing,
+                    lms_id=args.lms_id)
+    dest = write_csv(rows, args.out or default_path(course.root, args.assignment, args.format))
+    submitted = grades.submitted
+    pending = sum(1 for s in submitted if s.needs_manual_grade)
+    print(f"exported {len(grades.students)} students ({len(submitted)} submissions) of {args.assignment} "
+          f"for {args.format} to {dest}")
+    if pending:
+        print(f"warning: {pending} submission(s) wait for a manual grade (nbgrader formgrader); "
+              "those cells count 0 until graded", file=sys.stderr)
     return 0
 
 
@@ -71,7 +106,7 @@ def cmd_similarity(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return run_demo(Path(args.out), workers=args.workers, progress=not args.no_progress)
+    return run_demo(Path(args.out), workers=args.workers, progress=not args.no_progress, report=not args.no_report)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
                                          "with --workers x --threads CPUs, shut down at the end")
     grade.add_argument("--no-preflight", action="store_true",
                        help="skip the check that a sandboxed kernel and evaluator work here before anyone is graded")
+    grade.add_argument("--no-report", action="store_true",
+                       help="skip the class report (COURSE/reports/ASSIGNMENT/report.html) written after grading")
     limits = grade.add_argument_group("limits per submission (defaults in autograder/sandbox.py: Limits)")
     limits.add_argument("--max-processes", type=int, help="processes and threads of a sandboxed kernel (512)")
     limits.add_argument("--max-open-files", type=int, help="open files (1024)")
@@ -133,11 +170,37 @@ def build_parser() -> argparse.ArgumentParser:
                               "never code found in 10 submissions or fewer)")
     similar.add_argument("--code-only", action="store_true", help="leave written (markdown) answers out")
     similar.set_defaults(func=cmd_similarity)
+    report = sub.add_parser("report", help="the instructor's view of a graded class: one self-contained HTML page")
+    report.add_argument("assignment", metavar="ASSIGNMENT")
+    report.add_argument("--course-dir", default=".", help="the nbgrader course directory (default: .)")
+    report.add_argument("--out", help="where to write it (default: COURSE/reports/ASSIGNMENT/report.html)")
+    report.add_argument("--show-names", action="store_true",
+                        help="show student ids in the leaderboard (default: a stable pseudonym per student)")
+    report.set_defaults(func=cmd_report)
+
+    export = sub.add_parser("export", help="the gradebook as a CSV that Canvas or Moodle imports, or a plain CSV")
+    export.add_argument("assignment", metavar="ASSIGNMENT")
+    export.add_argument("--format", required=True, choices=("canvas", "moodle", "csv"),
+                        help="canvas (gradebook import), moodle (grade import) or csv (every cell's points)")
+    export.add_argument("--course-dir", default=".", help="the nbgrader course directory (default: .)")
+    export.add_argument("--out", help="the file (default: COURSE/exports/ASSIGNMENT/{canvas,moodle,grades}.csv)")
+    export.add_argument("--column", help="the grade column's name on the platform (default: the assignment's name)")
+    export.add_argument("--canvas-id", help="the Canvas assignment's id (the number in its URL): the column is "
+                                            "then 'NAME (ID)' and updates that assignment; without it Canvas "
+                                            "makes a new one")
+    export.add_argument("--lms-id", choices=("user", "sis"), default="user",
+                        help="what nbgrader's lms_user_id holds, for canvas: Canvas' user id (default; its ID "
+                             "column) or the SIS user id (its SIS User ID column)")
+    export.add_argument("--missing", choices=("zero", "blank"), default="zero",
+                        help="the grade of a student with no submission: zero (default, as nbgrader's grades.csv) "
+                             "or blank (left unchanged on import)")
+    export.set_defaults(func=cmd_export)
 
     demo = sub.add_parser("demo", help="build a demo course, grade five sample submissions, print the gradebook")
     demo.add_argument("--out", default="demo-course", help="where to build it (default: ./demo-course)")
     demo.add_argument("--workers", type=int, default=2, help="CPU workers (default 2)")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+    demo.add_argument("--no-report", action="store_true", help="skip the class report")
     demo.set_defaults(func=cmd_demo)
     return parser
 

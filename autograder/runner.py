@@ -35,6 +35,7 @@ from . import feedback, preflight, restrict, sandbox, scoring
 from .backends import Handle, open_backend
 from .course import Course
 from .devices import Slot
+from .leaderboard import leaderboard_entries
 from .thresholds import Check, as_dict, load_checks, load_forbid
 from .worker import Job, TooLarge, check_submission, copy_plain_files, walk_files
 
@@ -260,6 +261,7 @@ def build_results(course: Course, job: Job, result: dict[str, Any]) -> dict[str,
         # Gradescope's results.json
         "execution_time": result.get("runtime_s"), "output": output, "visibility": "visible",
         "stdout_visibility": "hidden", "tests": tests,
+        "leaderboard": leaderboard_entries({"checks": checks}, job.checks),
     }
 
 

@@ -14,15 +14,18 @@ apt_install() {
     $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
 }
 
-# Debian packages: Fashion-MNIST offline, and bubblewrap for the grader's sandbox.
+# Debian packages: Fashion-MNIST offline, bubblewrap for the grader's sandbox, and headless Chromium,
+# in which the tests open the class report (they skip without it).
 need=()
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
     if command -v apt-get >/dev/null 2>&1 && apt_install "${need[@]}"; then
         echo "setup: installed ${need[*]}"
     else
-        echo "setup: could not install ${need[*]} with apt-get; Fashion-MNIST will be downloaded on first use" >&2
+        echo "setup: could not install ${need[*]} with apt-get; Fashion-MNIST will be downloaded on first use," \
+             "and the report's browser tests are skipped" >&2
     fi
 fi
 

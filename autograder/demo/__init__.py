@@ -187,8 +187,9 @@ def check_grades(results: dict[str, dict]) -> list[str]:
     return problems
 
 
-def run_demo(out: Path, workers: int = 2, progress: bool = True, timeout: float = 240, cell_timeout: int = 90) -> int:
-    """Build, release, submit, grade (short time limits) and print the gradebook."""
+def run_demo(out: Path, workers: int = 2, progress: bool = True, timeout: float = 240, cell_timeout: int = 90,
+             report: bool = True) -> int:
+    """Build, release, submit, grade (short time limits), print the gradebook, and write the class report."""
     from ..runner import Options, grade_assignment, summary_table
 
     root = build_course(out)
@@ -206,6 +207,10 @@ def run_demo(out: Path, workers: int = 2, progress: bool = True, timeout: float 
         print(f"demo check FAILED: {problem}", file=sys.stderr)
     if not problems:
         print("demo check: every submission got the grade it should")
+    if report:
+        from ..report import write_and_announce
+
+        write_and_announce(_course(root), ASSIGNMENT)
     sys.stdout.flush()
     return 1 if problems else 0
 

@@ -1,4 +1,4 @@
-"""Shared, session-scoped grading runs: the demo course, and nbgrader's quickstart course.
+"""Shared, session-scoped grading runs: the demo course, the adversarial batch, and nbgrader's quickstart course.
 
 Each is built and graded once; the tests read what the runs left on disk.
 """
@@ -94,6 +94,45 @@ def demo(tmp_path_factory, session_cache):
     assert second.returncode == 0, second.stdout + second.stderr
     return SimpleNamespace(root=root, assignment=ASSIGNMENT, notebook=NOTEBOOK, first=first, second=second,
                            mtimes=mtimes, results=results_of(root, ASSIGNMENT))
+
+
+LEAK_FLAG = {"kind": "leak", "check": "modelo_final",
+             "message": "<img src=x onerror=alert(1)> valid 0.93, test 0.87: ¿datos de prueba en el entrenamiento?",
+             "values": {"valid": 0.93, "test": 0.87}}
+
+
+@pytest.fixture(scope="session")
+def demo_reviewed(demo, tmp_path_factory):
+    """A copy of the graded demo course after an instructor's review: names, emails and LMS ids in nbgrader's
+    student table (one name a spreadsheet formula, one with markup), a student with no submission, the written
+    answer of ``reference`` graded by hand in formgrader (1.5 of 2), and an integrity flag on ``partial``."""
+    from nbgrader.api import Gradebook
+
+    root = tmp_path_factory.mktemp("reviewed") / "course"
+    shutil.copytree(demo.root, root, symlinks=True)
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "demo") as gb:
+        gb.update_or_create_student("reference", first_name="Ana", last_name="Pérez", email="ana@example.edu",
+                                    lms_user_id="1001")
+        gb.update_or_create_student("partial", first_name="=HYPERLINK(\"http://x\")", last_name="<b>Ruiz</b>",
+                                    email="luis@example.edu", lms_user_id="1002")
+        gb.update_or_create_student("ausente", first_name="Eva", last_name="Gómez", email="eva@example.edu",
+                                    lms_user_id="1003")
+        grade = gb.find_grade("respuesta_softmax", demo.notebook, demo.assignment, "reference")
+        grade.manual_score = 1.5  # as formgrader's grade handler stores it
+        grade.needs_manual_grade = False
+        gb.db.commit()
+    path = root / "results" / demo.assignment / "partial.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "flags": [LEAK_FLAG]}, ensure_ascii=False))
+    return SimpleNamespace(root=root, assignment=demo.assignment, notebook=demo.notebook,
+                           results=results_of(root, demo.assignment))
+
+
+@pytest.fixture(scope="session")
+def attacked(tmp_path_factory, session_cache):
+    """The adversarial batch of ``test_adversarial.py`` (attacks on the grader, sandbox on), graded once."""
+    from .test_adversarial import grade_attacks
+
+    return grade_attacks(tmp_path_factory, session_cache)
 
 
 def _solution(source: str) -> str:
