@@ -235,9 +235,10 @@ def build_results(course: Course, job: Job, result: dict[str, Any]) -> dict[str,
                     **({"value": info["value"], "metric": info.get("metric")} if "value" in info else {}),
                     **({"leak": info["leak"]} if "leak" in info else {}),
                 })
-    attached = {(c["notebook"], c["name"]) for c in checks}
+    # A check named like a grade cell is that cell's, even when its notebook never ran (missing, renamed).
+    attached = {c["name"] for c in checks}
     for check in result.get("checks", []):
-        if (check.get("notebook"), check["name"]) not in attached:  # a threshold with no grade cell of its own
+        if check["name"] not in attached:  # a threshold with no grade cell of its own
             checks.append({"name": check["name"], "notebook": None, "kind": "threshold", "points": check["score"],
                            "max": check["max_score"], "message": check["message"], "manual": False,
                            "visibility": "visible", "value": check["value"], "metric": check["metric"],

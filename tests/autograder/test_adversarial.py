@@ -475,6 +475,14 @@ def test_each_attack_gets_its_status_score_and_message(attacked, student):
     assert result["sandbox"] == ("none" if student == "many_files" else "bwrap")  # refused before a worker ran
 
 
+def test_a_submission_that_never_ran_counts_each_check_once(attacked):
+    maximum = attacked.results["control"]["max_score"]
+    for student in ("renamed", "malformed", "stolen"):
+        result = attacked.results[student]
+        assert result["max_score"] == maximum and sorted(c["name"] for c in result["checks"]) == \
+            sorted(c["name"] for c in attacked.results["control"]["checks"]), result["checks"]
+
+
 def test_every_submission_is_graded_and_reported(attacked):
     assert sorted(attacked.results) == sorted(EXPECTED)
     assert attacked.out.stdout.count("\n") > len(EXPECTED)  # one row each in the summary
