@@ -13,7 +13,6 @@ writes the gradebook, whatever the backend.
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -25,7 +24,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .devices import Slot, detect_gpus, plan_slots
-from .worker import Job, write_job
+from .job import Job, write_job
+from .processes import kill_tree
 
 BACKENDS = ("local", "ray")
 
@@ -146,18 +146,6 @@ class LocalRun:
             self.process.join()
         else:
             self.process.wait()
-
-
-def kill_tree(pid: int, pidfile: Path) -> None:
-    """SIGKILL a worker's process group and its kernel's (the kernel's pid is in ``pidfile``)."""
-    pids = [pid]
-    if pidfile.exists():
-        with contextlib.suppress(ValueError, OSError):
-            pids.append(int(pidfile.read_text()))
-    for target in pids:
-        for kill in (os.killpg, os.kill):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                kill(target, signal.SIGKILL)
 
 
 def _child(job_file: str) -> None:

@@ -17,33 +17,31 @@ from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
 from traitlets import List, Unicode
 from traitlets.config import Config
 
+from . import messages as msg
 from .course import Course
+from .preprocessors.hidden import HiddenTests
 
 
-class HideHiddenTests(NbGraderPreprocessor):
-    """Drop ``### BEGIN/END HIDDEN TESTS`` regions; their failures show only the error line.
+class HideHiddenTests(HiddenTests):
+    """nbgrader's ``ClearHiddenTests`` for feedback: the regions go (a note instead), and the
+    failures of a cell that held them show only the error line.
 
     nbgrader's own feedback shows the hidden tests, which the autograded notebook holds again
     because the test cells are restored from the source. A traceback would quote the failing
-    hidden line, so it is reduced to ``ename: evalue``.
+    hidden line, so it is reduced to ``ename: evalue``. The delimiters are the course's
+    (``c.ClearHiddenTests.begin_test_delimeter``/``end_test_delimeter``).
     """
 
-    begin = Unicode("BEGIN HIDDEN TESTS").tag(config=True)
     display_data_priority = List(GetGrades.display_data_priority.default_value).tag(config=True)
-    end = Unicode("END HIDDEN TESTS").tag(config=True)
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict[str, Any], index: int) -> tuple[NotebookNode, dict[str, Any]]:
-        if self.begin not in cell.source:
+        if not self.holds(cell):
             return cell, resources
-        kept, inside = [], False
-        for line in cell.source.split("\n"):
-            if self.begin in line:
-                inside = True
-            elif self.end in line:
-                inside = False
-            elif not inside:
-                kept.append(line)
-        cell.source = "\n".join(kept).rstrip() + "\n# (pruebas ocultas)"
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+            cell.source = cell.source.rstrip() + "\n" + msg.HIDDEN_TESTS_NOTE
+        except RuntimeError:  # a region never closed: nothing of the cell is shown
+            cell.source = msg.HIDDEN_TESTS_NOTE
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 out["traceback"] = [f"{out.get('ename', 'Error')}: {out.get('evalue', '')}"]
@@ -84,26 +82,26 @@ def add_csp(page: str) -> str:
 
 def summary_markdown(result: dict[str, Any]) -> str:
     """What passed, what failed and what to try, in Spanish, from a results JSON."""
-    lines = [f"## Resumen de la corrección automática: {result['score']:g} de {result['max_score']:g} puntos", ""]
-    lines.append(f"**Estado:** {_md(result['message'])}")
+    lines = [msg.SUMMARY_TITLE.format(score=result["score"], max=result["max_score"]), ""]
+    lines.append(msg.SUMMARY_STATUS.format(message=_md(result["message"])))
     if result.get("late_penalty"):
-        lines.append(f"**Penalización por entrega tardía:** {result['late_penalty']:g} puntos.")
-    lines += ["", "| apartado | puntos | comentario |", "| --- | --- | --- |"]
+        lines.append(msg.SUMMARY_LATE.format(penalty=result["late_penalty"]))
+    lines += ["", *msg.SUMMARY_TABLE_HEAD]
     for entry in result["checks"]:
-        points = "pendiente" if entry["manual"] and entry["points"] is None else f"{entry['points'] or 0:g} / {entry['max']:g}"
+        points = msg.SUMMARY_PENDING if entry["manual"] and entry["points"] is None else \
+            f"{entry['points'] or 0:g} / {entry['max']:g}"
         lines.append(f"| {_md(entry['name'])} | {points} | {_md(entry['message'])} |")
     failed = [e for e in result["checks"] if e["points"] is not None and e["points"] < e["max"]]
     passed = [e for e in result["checks"] if e["points"] is not None and e["points"] >= e["max"]]
-    lines += ["", f"**Superado:** {', '.join(_md(e['name']) for e in passed) or 'nada todavía'}.",
-              f"**Por mejorar:** {', '.join(_md(e['name']) for e in failed) or 'nada'}."]
+    lines += ["", msg.SUMMARY_PASSED.format(names=", ".join(_md(e["name"]) for e in passed) or msg.SUMMARY_NOTHING_YET),
+              msg.SUMMARY_FAILED.format(names=", ".join(_md(e["name"]) for e in failed) or msg.SUMMARY_NOTHING)]
     if failed:
-        lines.append("Lee el comentario de cada apartado: indica qué falló y qué probar. Las pruebas ocultas no se "
-                     "muestran, pero comprueban lo mismo que las visibles con otros datos.")
+        lines.append(msg.SUMMARY_ADVICE)
     if result.get("not_allowed"):
-        lines += ["", "**Partes del kit que esta tarea no permite usar** (las celdas que las llamaron fallaron):"]
+        lines += ["", msg.SUMMARY_NOT_ALLOWED]
         lines += [f"- {_md(u['notebook'])}, {_md(u['cell'])}: {_md(u['message'])}" for u in result["not_allowed"]]
     if result.get("flags"):
-        lines += ["", "**Avisos para el profesorado** (no cambian la nota):"]
+        lines += ["", msg.SUMMARY_FLAGS]
         lines += [f"- {_md(flag['message'])}" for flag in result["flags"]]
     return "\n".join(lines)
 
@@ -118,11 +116,6 @@ def generate(course: Course, assignment: str, student: str, result: dict[str, An
                                              CSSHTMLHeaderPreprocessor]
     config.SanitizeHTML.enabled = True  # nbconvert's preprocessors are off unless enabled
     config.HTMLExporter.sanitize_html = True  # and the exporter's own pass over the outputs
-    hidden = course.config.get("ClearHiddenTests", {})
-    if "begin_test_delimeter" in hidden:
-        config.HideHiddenTests.begin = hidden["begin_test_delimeter"]
-    if "end_test_delimeter" in hidden:
-        config.HideHiddenTests.end = hidden["end_test_delimeter"]
     config.SpanishSummary.markdown = summary_markdown(result)
     with course._at(assignment_id=assignment, student_id=student, notebook_id="*"):
         app = GenerateFeedback(coursedir=course.coursedir, config=config, log=course.log)

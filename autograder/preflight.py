@@ -64,7 +64,7 @@ def probe_code(frameworks: list[str], datasets: list[tuple[str, float, str]]) ->
 
 
 def _kernel_probe(code: str, sandbox: sbx.Sandbox | None, scratch: Path, gpu: bool, timeout: int) -> str | None:
-    from .worker import GradingExecute
+    from .execute import GradingExecute
 
     work = scratch / "work"
     work.mkdir(parents=True)

@@ -27,23 +27,26 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import nbformat
-from sqlalchemy.exc import SAWarning
 from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
-from . import feedback, preflight, restrict, sandbox, scoring
+from . import feedback, preflight, restrict, sandbox
+from . import messages as msg
 from .backends import Handle, open_backend
+from .checks.threshold import as_check
 from .course import Course
 from .devices import Slot
+from .job import Job
 from .leaderboard import leaderboard_entries
-from .thresholds import Check, as_dict, load_checks, load_forbid
-from .worker import Job, TooLarge, check_submission, copy_plain_files, walk_files
+from .pipeline import Autograder
+from .results import GradeResult, Item, WorkerResult
+from .sandbox import Limits
+from .staging import TooLarge, check_submission, copy_plain_files, walk_files
+from .thresholds import load_forbid
 
 EVALUATE_SECONDS = 300  # per threshold check, on top of the notebook's time limit
 DEFAULT_CELL_TIMEOUT = 600
-# Config sections a worker's preprocessors read (the rest may hold objects JSON cannot carry).
-WORKER_SECTIONS = ("NbGraderPreprocessor", "ClearOutput", "DeduplicateIds", "OverwriteKernelspec", "OverwriteCells",
-                   "CheckCellMetadata", "Execute", "LimitOutput", "ClearHiddenTests")
 
 
 @dataclass
@@ -60,7 +63,7 @@ class Options:
     progress: bool = True
     feedback: bool = True
     sandbox: str = "auto"  # auto (bubblewrap where it runs), bwrap (required) or none
-    limits: sandbox.Limits = field(default_factory=lambda: sandbox.Limits())  # processes, files, disk, output
+    limits: Limits = field(default_factory=lambda: Limits())  # processes, files, disk, output
     backend: str = "local"  # "local" (worker processes here) or "ray"
     address: str | None = None  # Ray cluster; None: a local Ray instance
     preflight: bool = True  # prove the environment (sandboxed kernel, evaluator) before grading anyone
@@ -133,25 +136,12 @@ def course_lock(course: Course) -> Iterator[None]:
 
 
 def worker_config(config: Config) -> dict[str, Any]:
-    chosen: dict[str, Any] = {}
-    for section in WORKER_SECTIONS:
-        values = {key: value for key, value in dict(config.get(section, {})).items() if _jsonable(value)}
-        if values:
-            chosen[section] = values
-    chosen.setdefault("OverwriteCells", {}).setdefault("add_missing_cells", True)  # deleted tests come back
-    return chosen
-
-
-def _jsonable(value: Any) -> bool:
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return False
-    return True
+    """The config sections the worker's configured classes read (see :meth:`Autograder.sections`)."""
+    return Autograder(config=config).worker_config(config)
 
 
 # -- writing results ---------------------------------------------------------------------------
-def record(course: Course, job: Job, result: dict[str, Any], config: Config, with_feedback: bool) -> dict[str, Any]:
+def record(course: Course, job: Job, result: WorkerResult, config: Config, with_feedback: bool) -> dict[str, Any]:
     """Write one worker's result: gradebook, ``autograded/``, feedback, then the results JSON."""
     assignment, student = job.assignment, job.student
     out = Path(job.out_dir)
@@ -210,66 +200,55 @@ def _write_autograded(course: Course, job: Job, executed: dict[str, Any]) -> Non
     shutil.rmtree(old, ignore_errors=True)
 
 
-def build_results(course: Course, job: Job, result: dict[str, Any]) -> dict[str, Any]:
-    """The results JSON: ours plus Gradescope's ``results.json`` keys (score, tests, ...)."""
+def build_results(course: Course, job: Job, result: WorkerResult) -> dict[str, Any]:
+    """The results JSON (:class:`GradeResult`): each gradebook row with what the worker said of it."""
+    graded = grade_result(course, job, result)
+    graded.leaderboard = leaderboard_entries({"checks": [c.to_dict() for c in graded.checks]}, job.checks)
+    return graded.to_dict()
+
+
+def grade_result(course: Course, job: Job, result: WorkerResult) -> GradeResult:
     assignment, student = job.assignment, job.student
-    worker_cells = {(c["notebook"], c["name"]): c for nb in result["notebooks"] for c in nb.get("cells", [])}
-    status = result["status"]
-    message = " ".join([scoring.status_message(status, result.get("detail", "")), *result.get("notes", [])])
-    checks = []
+    worker_items = {(item.notebook, item.name): item for nb in result.notebooks for item in nb.items}
+    message = " ".join([msg.status_message(result.status, result.detail), *result.notes])
+    checks: list[Item] = []
     with course.gradebook() as gb:
         submission = gb.find_submission(assignment, student)
         late = float(submission.late_submission_penalty or 0)
         for nb in sorted(submission.notebooks, key=lambda n: job.notebooks.index(n.name) if n.name in job.notebooks else 0):
             for grade in nb.grades:
-                info = worker_cells.get((nb.name, grade.name), {})
+                info = worker_items.get((nb.name, grade.name))
                 manual = grade.needs_manual_grade or grade.manual_score is not None
                 points = None if (grade.needs_manual_grade and grade.manual_score is None) else float(grade.score)
-                text = info.get("message") or message
+                text = (info.message if info else "") or message
                 if grade.manual_score is not None:
-                    text = f"Corregida a mano: {grade.manual_score:g} de {grade.max_score:g}."
-                checks.append({
-                    "name": grade.name, "notebook": nb.name, "kind": info.get("kind", "tests"),
-                    "points": points, "max": float(grade.max_score), "message": text, "manual": manual,
-                    "visibility": "after_published" if info.get("hidden") else "visible",
-                    **({"value": info["value"], "metric": info.get("metric")} if "value" in info else {}),
-                    **({"leak": info["leak"]} if "leak" in info else {}),
-                })
+                    text = msg.MANUALLY_GRADED.format(score=grade.manual_score, max=grade.max_score)
+                checks.append(Item(grade.name, nb.name, info.kind if info else "tests", points, float(grade.max_score),
+                                   text, manual, info.visibility if info else "visible",
+                                   info.value if info else None, info.metric if info else None,
+                                   info.leak if info else None))
     # A check named like a grade cell is that cell's, even when its notebook never ran (missing, renamed).
-    attached = {c["name"] for c in checks}
-    for check in result.get("checks", []):
-        if check["name"] not in attached:  # a threshold with no grade cell of its own
-            checks.append({"name": check["name"], "notebook": None, "kind": "threshold", "points": check["score"],
-                           "max": check["max_score"], "message": check["message"], "manual": False,
-                           "visibility": "visible", "value": check["value"], "metric": check["metric"],
-                           **({"leak": check["leak"]} if "leak" in check else {})})
-    raw = sum(c["points"] or 0.0 for c in checks)
-    max_score = sum(c["max"] for c in checks)
-    score = round(max(0.0, raw - late), 4)
-    tests = [{"name": f"{c['notebook']}: {c['name']}" if c["notebook"] else c["name"], "score": c["points"] or 0.0,
-              "max_score": c["max"], "output": c["message"], "visibility": c["visibility"]} for c in checks]
-    pending = [c["name"] for c in checks if c["manual"] and c["points"] is None]
-    output = message + (f" Pendiente de corrección manual: {', '.join(pending)}." if pending else "")
-    return {
-        "student": student, "assignment": assignment, "status": status, "message": message,
-        "score": score, "max_score": round(max_score, 4), "late_penalty": late, "needs_manual_grade": bool(pending),
-        "checks": checks, "runtime_s": result.get("runtime_s"), "device": job.device, "seed": job.seed,
-        "peak_memory_mb": result.get("peak_memory_mb"), "detail": result.get("detail", ""),
-        "notes": result.get("notes", []), "tampered": result.get("tampered", []),
-        "flags": result.get("flags", []), "not_allowed": result.get("not_allowed", []),
-        "sandbox": result.get("sandbox", "none"),
-        "fingerprint": job.fingerprint, "graded_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        # Gradescope's results.json
-        "execution_time": result.get("runtime_s"), "output": output, "visibility": "visible",
-        "stdout_visibility": "hidden", "tests": tests,
-        "leaderboard": leaderboard_entries({"checks": checks}, job.checks),
-    }
+    attached = {c.name for c in checks}
+    for check in result.checks:
+        if check.name not in attached:  # a check with no grade cell of its own
+            checks.append(Item(check.name, None, check.kind, check.points, check.max, check.message,
+                               value=check.value, metric=check.metric, leak=check.leak))
+    raw = sum(c.points or 0.0 for c in checks)
+    max_score = sum(c.max for c in checks)
+    pending = [c.name for c in checks if c.manual and c.points is None]
+    output = message + (msg.PENDING_LIST.format(names=", ".join(pending)) if pending else "")
+    return GradeResult(
+        student=student, assignment=assignment, status=result.status, message=message,
+        score=round(max(0.0, raw - late), 4), max_score=round(max_score, 4), late_penalty=late,
+        needs_manual_grade=bool(pending), checks=checks, runtime_s=result.runtime_s, device=job.device, seed=job.seed,
+        peak_memory_mb=result.peak_memory_mb, detail=result.detail, notes=result.notes, tampered=result.tampered,
+        flags=result.flags, not_allowed=result.not_allowed, sandbox=result.sandbox, fingerprint=job.fingerprint,
+        graded_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), output=output)
 
 
-def failed_result(job: Job, status: str, detail: str) -> dict[str, Any]:
+def failed_result(job: Job, status: str, detail: str) -> WorkerResult:
     """What a worker that returned nothing (killed, or died) is graded as: zero everywhere."""
-    return {"student": job.student, "assignment": job.assignment, "status": status, "detail": detail,
-            "notebooks": [], "checks": [], "runtime_s": None, "device": job.device}
+    return WorkerResult.failed(job.student, job.assignment, status, detail, job.device)
 
 
 # -- the batch ---------------------------------------------------------------------------------
@@ -283,7 +262,8 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
         notebooks = course.notebooks(assignment)
         if not notebooks:
             raise RuntimeError(f"assignment {assignment!r} is not in the gradebook: run `autograder release {assignment}` first")
-        checks = [as_dict(c) for c in load_checks(course.root, assignment)]
+        grader = Autograder(config=course.config)
+        checks = grader.load_checks(course.root, assignment)
         forbid = load_forbid(course.root, assignment)
         restrict.check_names(forbid)  # a typo in the course's list stops the batch, before anyone is graded
         students = course.submitted_students(assignment)
@@ -329,13 +309,14 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
             print(f"warning: {warning}", file=sys.stderr)
         report.sandbox = mode
         # The kernel sees none of the course folder; the grader's data, read-only.
-        sandboxing = {"mode": mode, "limits": asdict(options.limits), "hide": [str(course.root)],
-                      "data": sandbox.data_dirs(dict(os.environ))}
+        sandboxing: dict[str, Any] = {"mode": mode, "limits": asdict(options.limits), "hide": [str(course.root)],
+                                      "data": sandbox.data_dirs(dict(os.environ))}
         if pending and options.preflight:
             spec = sandbox.Sandbox(**{**sandboxing, "limits": options.limits, "forbid": forbid,
                                       "assignment": assignment}) if mode != "none" else None
             try:
-                preflight.run(source_dir, [Check(**c) for c in checks], spec, dict(os.environ),
+                measured = [as_check(c) for c in checks if c["kind"] == "threshold"]
+                preflight.run(source_dir, measured, spec, dict(os.environ),
                               gpu=bool(slots) and slots[0].device.startswith("gpu"), memory_limit=memory)
             except BaseException:
                 shutil.rmtree(scratch, ignore_errors=True)
@@ -354,7 +335,7 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
                        source_dir=str(source_dir), notebooks=notebooks, db_url=db_url, out_dir=str(out),
                        cell_timeout=cell_timeout, timeout=options.timeout, memory_limit=memory, seed=options.seed,
                        env=env, device=slot.device, checks=checks, ignore=ignore,
-                       exclude_overwriting=list(exclude), config=worker_config(config), fingerprint=digest,
+                       exclude_overwriting=list(exclude), config=grader.worker_config(config), fingerprint=digest,
                        sandbox=sandboxing, forbid=forbid)
 
         for student, why in oversize:  # graded without running anything: zero, with the reason
@@ -409,23 +390,23 @@ def _finish(course: Course, run: Handle, config: Config, with_feedback: bool) ->
     job = run.job
     result_file = Path(job.out_dir) / "result.json"
     if result_file.exists():
-        result = json.loads(result_file.read_text())
+        result = WorkerResult.from_json(json.loads(result_file.read_text()))
     elif run.killed:
-        result = failed_result(job, "timeout", f"{job.timeout:g} s en total")
+        result = failed_result(job, "timeout", msg.TIMEOUT_TOTAL.format(seconds=job.timeout))
     else:
         error = Path(job.out_dir) / "worker-error.txt"
-        detail = error.read_text().strip().splitlines()[-1] if error.exists() else "el proceso del corrector terminó sin resultado"
+        detail = error.read_text().strip().splitlines()[-1] if error.exists() else msg.WORKER_NO_RESULT
         result = failed_result(job, "error", detail)
     return _record(course, job, result, config, with_feedback)
 
 
-def _record(course: Course, job: Job, result: dict[str, Any], config: Config, with_feedback: bool) -> dict[str, Any]:
+def _record(course: Course, job: Job, result: WorkerResult, config: Config, with_feedback: bool) -> dict[str, Any]:
     try:
         return record(course, job, result, config, with_feedback)
     except Exception as exc:  # the gradebook write failed: report it, keep grading the others
         course.log.exception("recording %s failed", job.student)
         return {"student": job.student, "assignment": job.assignment, "status": "error", "score": 0.0,
-                "max_score": 0.0, "runtime_s": result.get("runtime_s"), "device": job.device,
+                "max_score": 0.0, "runtime_s": result.runtime_s, "device": job.device,
                 "detail": f"{type(exc).__name__}: {exc}"}
 
 
@@ -440,7 +421,7 @@ def summary_table(report: Report) -> str:
                      f"{r['runtime_s']:.1f}" if r.get("runtime_s") is not None else "-", r.get("device", ""),
                      " ".join(flags)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     counts = ", ".join(f"{n} {s}" for s, n in sorted(report.statuses.items()))
     lines.append("")

@@ -48,6 +48,9 @@ from typing import Any, Iterator, Sequence
 
 from jupyter_client.manager import AsyncKernelManager
 
+from .cgroups import Cgroup
+from .processes import kill_user, tree_memory
+
 MODES = ("auto", "bwrap", "none")
 INSIDE_WORK = "/submission"
 INSIDE_HOME = "/tmp/home"
@@ -155,77 +158,6 @@ def sandbox_user() -> Iterator[int | None]:
             fh.close()
         return
     raise RuntimeError(f"all {UID_COUNT} sandbox uids are in use")
-
-
-def kill_user(uid: int) -> int:
-    """SIGKILL every process whose real uid is ``uid``; how many there were."""
-    killed = 0
-    for _ in range(5):  # a process storm may fork while we kill: sweep until none is left
-        pids = [pid for pid, info in _processes().items() if info[3] == uid]
-        if not pids:
-            break
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, 9)
-                killed += 1
-    return killed
-
-
-def _processes() -> dict[int, tuple[int, int, int, int]]:
-    """``{pid: (ppid, pgrp, rss_pages, uid)}`` from ``/proc`` (empty where it is missing)."""
-    table = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return table
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            uid = os.stat(f"/proc/{entry}").st_uid
-        except (OSError, IndexError):
-            continue
-        table[int(entry)] = (int(fields[1]), int(fields[2]), int(fields[21]), uid)
-    return table
-
-
-def tree_memory(root: int, limit: int | None = None) -> int:
-    """Resident bytes of ``root``, its process group, and every descendant (the whole sandbox:
-    its pid namespace's init is a child of bwrap, so even double-forked processes are counted).
-
-    Resident sizes count the pages that forked processes share once per process; past ``limit``
-    the sum is taken again with proportional sizes (PSS), which count a shared page once."""
-    table = _processes()
-    children: dict[int, list[int]] = {}
-    for pid, (ppid, _, _, _) in table.items():
-        children.setdefault(ppid, []).append(pid)
-    seen = {pid for pid, info in table.items() if info[1] == root}
-    stack = [root, *seen]
-    while stack:
-        pid = stack.pop()
-        if pid in table:
-            seen.add(pid)
-        for child in children.get(pid, []):
-            if child not in seen:
-                stack.append(child)
-    page = os.sysconf("SC_PAGE_SIZE")
-    rss = sum(table[pid][2] for pid in seen) * page
-    if limit is None or rss <= limit:
-        return rss
-    return sum(_pss(pid, table[pid][2] * page) for pid in seen)
-
-
-def _pss(pid: int, fallback: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as fh:
-            for line in fh:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return fallback
 
 
 # -- the command -------------------------------------------------------------------------------
@@ -547,8 +479,11 @@ class GraderKernelManager(AsyncKernelManager):
     gpu: bool = False
     ipc_dir: Path | None = None
 
-    def setup(self, sandbox: Sandbox | None, work: Path, uid: int | None, gpu: bool) -> None:
-        self.sandbox, self.work, self.uid, self.gpu = sandbox, work, uid, gpu
+    cgroup: Cgroup | None = None
+
+    def setup(self, sandbox: Sandbox | None, work: Path, uid: int | None, gpu: bool,
+              cgroup: Cgroup | None = None) -> None:
+        self.sandbox, self.work, self.uid, self.gpu, self.cgroup = sandbox, work, uid, gpu, cgroup
         if sandbox is None:
             return
         # Short: a Unix socket path holds at most 107 bytes.
@@ -575,11 +510,11 @@ class GraderKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         argv = super().format_kernel_cmd(extra_arguments)
-        if self.sandbox is None or self.work is None or self.ipc_dir is None:
-            return argv
-        return bwrap_command(argv, sandbox=self.sandbox, uid=self.uid, env=dict(os.environ), gpu=self.gpu,
-                             binds=[(self.work, INSIDE_WORK, True), (self.ipc_dir, str(self.ipc_dir), True)],
-                             chdir=INSIDE_WORK)
+        if self.sandbox is not None and self.work is not None and self.ipc_dir is not None:
+            argv = bwrap_command(argv, sandbox=self.sandbox, uid=self.uid, env=dict(os.environ), gpu=self.gpu,
+                                 binds=[(self.work, INSIDE_WORK, True), (self.ipc_dir, str(self.ipc_dir), True)],
+                                 chdir=INSIDE_WORK)
+        return self.cgroup.wrap(argv) if self.cgroup is not None else argv  # enters it before anything runs
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart)

@@ -49,6 +49,7 @@ import numpy as np
 from course.datasets.registry import DATASETS as REGISTRY
 from course.datasets.registry import get_dataset
 
+from . import messages as msg
 from .scoring import threshold_points
 
 if sys.version_info >= (3, 11):
@@ -84,8 +85,8 @@ class Check:
     def describe(self) -> str:
         better = "≥" if self.full > self.zero else "≤"
         worse = "≤" if self.full > self.zero else "≥"
-        return (f"{self.metric} en {self.split} de {self.dataset}: todos los puntos con {better} {self.full:g}, "
-                f"ninguno con {worse} {self.zero:g}")
+        return msg.THRESHOLD_DESCRIBE.format(metric=self.metric, split=self.split, dataset=self.dataset,
+                                             better=better, full=self.full, worse=worse, zero=self.zero)
 
 
 def _table(course_root: str | Path, assignment: str) -> tuple[Path, dict[str, Any]]:
@@ -96,29 +97,43 @@ def _table(course_root: str | Path, assignment: str) -> tuple[Path, dict[str, An
         return path, tomllib.load(fh).get(assignment, {})
 
 
-def load_checks(course_root: str | Path, assignment: str) -> list[Check]:
-    """The checks of one assignment (``[]`` when the file or the assignment's table is absent)."""
+def check_tables(course_root: str | Path, assignment: str) -> tuple[Path, dict[str, dict[str, Any]]]:
+    """The assignment's check tables (``[ASSIGNMENT.NAME]``), by name; its own keys left out."""
     path, table = _table(course_root, assignment)
-    checks = []
+    found = {}
     for name, spec in table.items():
         if name in ASSIGNMENT_KEYS:
             continue
         if not isinstance(spec, dict):
             raise ValueError(f"{path}: [{assignment}.{name}] must be a table (the assignment's own keys are "
                              f"{sorted(ASSIGNMENT_KEYS)})")
-        unknown = set(spec) - _KEYS
-        if unknown:
-            raise ValueError(f"{path}: [{assignment}.{name}] has unknown keys {sorted(unknown)}")
-        missing = {"model", "full", "zero", "points"} - set(spec)
-        if missing:
-            raise ValueError(f"{path}: [{assignment}.{name}] needs {sorted(missing)}")
-        check = Check(name=name, **spec)
-        if check.full == check.zero:
-            raise ValueError(f"{path}: [{assignment}.{name}] full and zero must differ")
-        if check.leak_split and check.leak_split not in SPLITS:
-            raise ValueError(f"{path}: [{assignment}.{name}] leak_split must be one of {SPLITS}")
-        checks.append(check)
-    return checks
+        found[name] = spec
+    return path, found
+
+
+def parse_check(name: str, spec: dict[str, Any], where: str) -> Check:
+    """A threshold check from its table (``where`` names it in errors: ``FILE: [ASSIGNMENT.NAME]``)."""
+    spec = {k: v for k, v in spec.items() if k != "kind"}
+    unknown = set(spec) - _KEYS
+    if unknown:
+        raise ValueError(f"{where} has unknown keys {sorted(unknown)}")
+    missing = {"model", "full", "zero", "points"} - set(spec)
+    if missing:
+        raise ValueError(f"{where} needs {sorted(missing)}")
+    check = Check(name=name, **spec)
+    if check.full == check.zero:
+        raise ValueError(f"{where} full and zero must differ")
+    if check.leak_split and check.leak_split not in SPLITS:
+        raise ValueError(f"{where} leak_split must be one of {SPLITS}")
+    return check
+
+
+def load_checks(course_root: str | Path, assignment: str) -> list[Check]:
+    """The threshold checks of one assignment (``[]`` when the file or the assignment's table is
+    absent); tables of another ``kind`` (see :mod:`autograder.checks`) are left to their class."""
+    path, tables = check_tables(course_root, assignment)
+    return [parse_check(name, spec, f"{path}: [{assignment}.{name}]") for name, spec in tables.items()
+            if spec.get("kind", "threshold") == "threshold"]
 
 
 def load_forbid(course_root: str | Path, assignment: str) -> list[str]:
@@ -163,31 +178,31 @@ def stage_file(work: Path, rel: str, dest: Path, max_bytes: int | None) -> str |
     link), within ``max_bytes``. It is opened without following links or blocking (a FIFO)."""
     parts = PurePosixPath(rel).parts
     if not parts or PurePosixPath(rel).is_absolute() or ".." in parts:
-        return f"la ruta del modelo {rel!r} sale de la carpeta de la entrega"
+        return msg.MODEL_ESCAPES.format(rel=rel)
     current = work
     for index, part in enumerate(parts):
         current = current / part
         try:
             info = os.lstat(current)
         except FileNotFoundError:
-            return f"no se encontró el archivo {rel}"
+            return msg.FILE_NOT_FOUND.format(rel=rel)
         except OSError as exc:
-            return f"no se pudo leer {rel} ({type(exc).__name__})"
+            return msg.FILE_UNREADABLE.format(rel=rel, error=type(exc).__name__)
         if stat.S_ISLNK(info.st_mode):
-            return f"{rel} es (o pasa por) un enlace simbólico: guarda el modelo como un archivo normal"
+            return msg.FILE_IS_LINK.format(rel=rel)
         if index < len(parts) - 1 and not stat.S_ISDIR(info.st_mode):
-            return f"no se encontró el archivo {rel}"
+            return msg.FILE_NOT_FOUND.format(rel=rel)
     if not stat.S_ISREG(info.st_mode):
-        return f"{rel} no es un archivo normal"
+        return msg.FILE_NOT_REGULAR.format(rel=rel)
     if info.st_nlink != 1:
-        return f"{rel} tiene otros nombres (enlaces duros): guarda el modelo como un archivo normal"
+        return msg.FILE_HARD_LINKED.format(rel=rel)
     if max_bytes is not None and info.st_size > max_bytes:
-        return f"{rel} pesa {info.st_size / 2**20:.1f} MiB (máximo {max_bytes / 2**20:g} MiB)"
+        return msg.FILE_TOO_BIG.format(rel=rel, size_mib=info.st_size / msg.MiB, limit_mib=max_bytes / msg.MiB)
     fd = os.open(current, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with os.fdopen(fd, "rb") as src:
         opened = os.fstat(src.fileno())
         if (opened.st_ino, opened.st_dev) != (info.st_ino, info.st_dev) or not stat.S_ISREG(opened.st_mode):
-            return f"{rel} cambió mientras se leía"
+            return msg.FILE_CHANGED.format(rel=rel)
         dest.parent.mkdir(parents=True, exist_ok=True)
         with open(dest, "wb") as out:
             shutil.copyfileobj(src, out, length=1 << 20)
@@ -264,12 +279,12 @@ def run_evaluator(framework: str, model_dir: Path, model_name: str, out_dir: Pat
         why = done.killed or _clean((done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1])
         return None, None, f"the threshold evaluator did not start ({why})"
     if done.killed == "timeout":
-        return None, f"la evaluación del modelo superó {timeout:g} s", None
+        return None, msg.EVALUATION_TIMEOUT.format(seconds=timeout), None
     if done.killed == "memory":
-        return None, f"cargar o evaluar el modelo superó el límite de memoria ({(memory_limit or 0) / 2**30:.1f} GiB)", None
+        return None, msg.EVALUATION_MEMORY.format(limit_gib=(memory_limit or 0) / 2**30), None
     errors = [r["error"] for r in replies if isinstance(r.get("error"), str)]
     if errors:
-        return None, f"no se pudo evaluar el modelo ({_clean(errors[-1])})", None
+        return None, msg.EVALUATION_FAILED.format(error=_clean(errors[-1])), None
     predictions = out_dir / "predictions.npy"
     try:
         info = os.lstat(predictions)
@@ -277,7 +292,7 @@ def run_evaluator(framework: str, model_dir: Path, model_name: str, out_dir: Pat
             raise ValueError("not a plain file of predictions")
         pred = np.load(predictions, allow_pickle=False)
     except (OSError, ValueError) as exc:
-        return None, f"el evaluador terminó sin predicciones válidas (código {done.returncode}, {_clean(str(exc), 120)})", None
+        return None, msg.NO_VALID_PREDICTIONS.format(code=done.returncode, error=_clean(str(exc), 120)), None
     return pred, None, None
 
 
@@ -307,7 +322,7 @@ def evaluate(check: Check, workdir: str | Path, scratch: str | Path, *, sandbox:
     if fault is not None:
         return {"fault": fault}
     if error is not None or pred is None:
-        return {"error": error or "el evaluador no dio predicciones"}
+        return {"error": error or msg.NO_PREDICTIONS}
     n = len(y)
     if len(pred) != sum(len(p[1]) for p in parts):
         return measure(check.metric, y, pred)  # the wrong number of predictions: measure() says so
@@ -331,10 +346,8 @@ def leak_flag(check: Check, evaluation: dict[str, Any]) -> dict[str, Any] | None
     gap = better * (float(evaluation["value"]) - float(leak["value"]))
     if gap <= check.leak_gap:
         return None
-    message = (f"{check.metric} en {check.split} ({evaluation['value']:.4f}) supera a la de {check.leak_split} "
-               f"({leak['value']:.4f}) en {gap:.3f}, más que la tolerancia de {check.leak_gap:g}: ¿se entrenó el "
-               f"modelo con imágenes de {check.split}? El profesorado revisará la entrega; la nota no cambia por "
-               "este aviso.")
+    message = msg.LEAK.format(metric=check.metric, split=check.split, value=evaluation["value"],
+                              leak_split=check.leak_split, leak_value=leak["value"], gap=gap, leak_gap=check.leak_gap)
     return {"kind": "leak", "check": check.name, "message": message, "gap": round(gap, 4),
             "values": {check.split: evaluation["value"], check.leak_split: leak["value"]}}
 
@@ -342,15 +355,15 @@ def leak_flag(check: Check, evaluation: dict[str, Any]) -> dict[str, Any] | None
 def measure(metric_name: str, y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
     """The metric of the evaluator's predictions, checked first (shape, type, finite values)."""
     if pred.dtype.kind not in "fiub" or pred.ndim not in (1, 2) or len(pred) != len(y):
-        return {"error": f"el modelo dio predicciones de forma {tuple(pred.shape)} para {len(y)} ejemplos"}
+        return {"error": msg.BAD_PREDICTION_SHAPE.format(shape=tuple(pred.shape), n=len(y))}
     if pred.ndim == 2 and pred.shape[1] > 10_000:
-        return {"error": f"el modelo dio {pred.shape[1]} salidas por ejemplo"}
+        return {"error": msg.TOO_MANY_OUTPUTS.format(outputs=pred.shape[1])}
     pred = pred.astype(np.float64)
     if not np.isfinite(pred).all():
-        return {"error": "el modelo dio predicciones no finitas (NaN o infinito)"}
+        return {"error": msg.NOT_FINITE}
     value = metric(metric_name, y, pred)
     if not math.isfinite(value):
-        return {"error": "la métrica no es un número finito"}
+        return {"error": msg.METRIC_NOT_FINITE}
     return {"value": value, "n": int(len(y))}
 
 
@@ -358,16 +371,15 @@ def grade_check(check: Check, evaluation: dict[str, Any], max_points: float | No
     """Points and a Spanish message for one check, from the evaluator's answer."""
     points = check.points if max_points is None else max_points
     if "error" in evaluation:
-        message = f"Sin puntos: {evaluation['error']}. Guarda tu modelo final en {check.model}."
+        message = msg.THRESHOLD_NO_POINTS.format(error=evaluation["error"], model=check.model)
         return {"score": 0.0, "max_score": points, "value": None, "message": message}
     value = float(evaluation["value"])
     score = threshold_points(value, check.full, check.zero, points)
-    verdict = "Puntos completos" if score >= points else ("Crédito parcial" if score > 0 else "Sin puntos")
-    message = (f"{verdict}: {check.metric} = {value:.4f} calculada por el corrector con tu {check.model} "
-               f"({check.describe()}).")
+    verdict = msg.THRESHOLD_VERDICTS["full" if score >= points else ("partial" if score > 0 else "none")]
+    message = msg.THRESHOLD_SCORED.format(verdict=verdict, metric=check.metric, value=value, model=check.model,
+                                          describe=check.describe())
     if score < points:
-        message += " " + (check.hint or "Prueba con más épocas, regularización o una arquitectura algo mayor, "
-                                        "y vigila la curva de validación.")
+        message += " " + (check.hint or msg.THRESHOLD_HINT)
     return {"score": score, "max_score": points, "value": value, "message": message}
 
 

@@ -15,8 +15,16 @@ import pytest
 
 from autograder.backends import LocalBackend, open_backend
 from autograder.devices import Slot
-from autograder.ray_backend import LINK_PLACEHOLDER, RayRun, localize, pack_folder, pack_inputs, plan_ray_slots, \
-    run_job, unpack
+from autograder.ray_backend import (
+    LINK_PLACEHOLDER,
+    RayRun,
+    localize,
+    pack_folder,
+    pack_inputs,
+    plan_ray_slots,
+    run_job,
+    unpack,
+)
 from autograder.worker import Job
 
 GiB = 2**30
@@ -208,7 +216,7 @@ def test_a_dead_worker_or_an_oversized_reply_leaves_a_spanish_detail_for_the_bat
 def test_a_task_sweeps_the_folders_of_dead_ray_workers_on_its_node(tmp_path, monkeypatch):
     import subprocess
 
-    from autograder import ray_backend
+    from autograder import bundles as ray_backend
 
     monkeypatch.setattr(ray_backend.tempfile, "gettempdir", lambda: str(tmp_path))
     gone = subprocess.Popen(["true"])

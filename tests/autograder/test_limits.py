@@ -14,7 +14,7 @@ from .conftest import child_env, gradebook_rows, results_of
 pytestmark = pytest.mark.slow
 
 ANSWERS = {
-    "ok": "x = 1",
+    "ok": "x = 1\nopen('salida.txt', 'w').write('hecho')",  # the file a required_file check asks for
     "sleeper": "import time\ntime.sleep(300)\nx = 1",  # interruptible, but the whole-notebook clock runs out
     "hog": "big = b'x' * (900 * 2**20)\nimport time\ntime.sleep(30)\nx = 1",
     "broken": None,
@@ -36,6 +36,7 @@ def limits_course(tmp_path_factory, session_cache):
         cell("assert x == 1", grade_id="test_x", grade=True, locked=True, points=1),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     nbformat.write(nb, root / "source" / "lim" / "lim.ipynb")
+    (root / "thresholds.toml").write_text('[lim.salida]\nkind = "required_file"\npath = "salida.txt"\npoints = 1\n')
     course = Course(root)
     released = nbformat.read(course.release("lim") / "lim.ipynb", as_version=4)
     for student, answer in ANSWERS.items():
@@ -57,7 +58,10 @@ def test_each_limit_gives_its_status_and_the_batch_goes_on(limits_course):
     results = results_of(limits_course, "lim")
     assert {s: r["status"] for s, r in results.items()} == {"ok": "ok", "sleeper": "timeout", "hog": "memory",
                                                             "broken": "invalid"}
-    assert results["ok"]["score"] == 1
+    assert results["ok"]["score"] == 2 and results["ok"]["max_score"] == 2
+    [made] = [c for c in results["ok"]["checks"] if c["name"] == "salida"]
+    assert (made["kind"], made["points"], made["notebook"]) == ("required_file", 1, None)
+    assert "no generó el archivo salida.txt" in results["sleeper"]["checks"][-1]["message"]
     assert all(results[s]["score"] == 0 for s in ("sleeper", "hog", "broken"))
     assert "memoria" in results["hog"]["message"] and "tiempo" in results["sleeper"]["message"]
     rows = gradebook_rows(limits_course, "lim", "default_course")

@@ -61,6 +61,6 @@ def test_summary_table_has_a_row_per_submission_and_the_totals():
                                              "needs_manual_grade": False}], skipped=["cy"], slots=["cpu:0"], seconds=3)
     table = summary_table(report)
     lines = table.splitlines()
-    assert lines[0].split() == ["student", "status", "score", "max", "seconds", "device"]
+    assert lines[0].split() == ["student", "status", "score", "max", "seconds", "device", "flags"]
     assert lines[2].split()[:3] == ["ana", "ok", "3*"] and lines[3].split()[:3] == ["bo", "timeout", "0"]
     assert "graded 2 (1 ok, 1 timeout), skipped 1 already graded" in table

@@ -2,7 +2,15 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_output
 
-from autograder.scoring import cell_message, cell_score, drop_log_stderr, is_log_text, threshold_points
+from autograder.preprocessors import IgnoreLogStderr
+from autograder.scoring import cell_message, cell_score, is_log_text, threshold_points
+
+
+def drop_log_stderr(cell) -> int:
+    """How many stderr outputs of ``cell`` the grader's IgnorePattern step drops."""
+    resources: dict = {}
+    IgnoreLogStderr().preprocess_cell(cell, resources, 0)
+    return resources["autograder"]["dropped_stderr"]
 
 TF_NOISE = (
     "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"

@@ -75,5 +75,5 @@ def test_a_kernel_that_never_runs_a_cell_is_the_graders_fault(tmp_path, monkeypa
     monkeypatch.setattr(GraderKernelManager, "format_kernel_cmd",
                         lambda self, extra_arguments=None: [sys.executable, "-c", "raise SystemExit(3)"])
     result = grade(job)
-    assert result["status"] == "error", result
-    assert "ninguna celda" in result["detail"]
+    assert result.status == "error", result
+    assert "ninguna celda" in result.detail
