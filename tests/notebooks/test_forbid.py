@@ -26,6 +26,24 @@ KIT_ANSWERS = {
         "elu": "from course.scratch import elu, d_elu",
         "gelu": "import course.scratch as kit\n\ngelu = kit.get_activation('gelu')[0]\nd_gelu = kit.get_activation('gelu')[1]",
     },
+    "11_backprop": {
+        "backward": (
+            "from course.scratch import MLP\n\n\n"
+            "def backward(cache, y):\n"
+            "    params = cache['params']\n"
+            "    red = MLP([params[0].shape[0]] + [W.shape[1] for W in params[::2]], activation='tanh')\n"
+            "    red.params = [p.copy() for p in params]\n"
+            "    return red.gradients(cache['A'][0], np.asarray(y).reshape(-1, 1))"),
+        "paso_entrenamiento": (
+            "from course.scratch import MLP\n\n\n"
+            "def paso_entrenamiento(params, X, y, lr):\n"
+            "    red = MLP([params[0].shape[0]] + [W.shape[1] for W in params[::2]], activation='tanh')\n"
+            "    red.params = [p.copy() for p in params]\n"
+            "    red.fit(X, np.asarray(y).reshape(-1, 1), lr=lr, epochs=1)\n"
+            "    for p, nuevo in zip(params, red.params):\n"
+            "        p[...] = nuevo\n"
+            "    return red.loss_history_[-1]"),
+    },
 }
 
 
@@ -75,7 +93,9 @@ def test_a_kit_answer_scores_nothing_where_it_is_needed_and_the_rest_as_usual(gr
 
 
 @pytest.mark.slow
-def test_each_forbidden_exercise_of_04_is_blocked(graded):
+def test_each_forbidden_exercise_is_blocked(graded):
     blocked = {u["cell"] for u in graded["04_activations"]["kit"]["not_allowed"]}
     assert {"prueba_elu", "prueba_d_elu", "prueba_gelu", "prueba_d_gelu"} <= blocked
     assert "prueba_heaviside" in {u["cell"] for u in graded["01_perceptron"]["kit"]["not_allowed"]}
+    blocked = {u["cell"] for u in graded["11_backprop"]["kit"]["not_allowed"]}
+    assert {"prueba_backward", "prueba_backward_profunda", "prueba_paso_entrenamiento"} <= blocked
