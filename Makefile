@@ -5,7 +5,7 @@ PYTHON ?= python3
 JOBS ?= 2
 export PYTHON
 
-.PHONY: setup demo test bench
+.PHONY: setup demo test lint bench
 
 .install.stamp: pyproject.toml requirements/constraints.txt scripts/setup.sh
 	bash scripts/setup.sh
@@ -20,6 +20,11 @@ demo: .install.stamp
 
 test: .install.stamp
 	COURSE_FAST=1 $(PYTHON) -m pytest -n $(JOBS)
+
+# ruff and mypy, configured in pyproject.toml; part of .ci/run.
+lint: .install.stamp
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m mypy
 
 bench: .install.stamp
 	for b in benchmarks/*.py; do $(PYTHON) $$b || exit 1; done

@@ -350,7 +350,8 @@ def _flags(grades: ClassGrades, rows: dict[str, int]) -> str:
     body = []
     for student in grades.students:
         for flag in _flags_of(student):
-            values = flag.get("values") if isinstance(flag.get("values"), dict) else {}
+            raw = flag.get("values")
+            values = raw if isinstance(raw, dict) else {}
             shown = ", ".join(f"{k} = {number(v) if isinstance(v, (int, float)) else v}" for k, v in values.items())
             body.append(f'<tr data-student="{esc(student.id)}"><td>{_student_link(student.id, rows)}</td>'
                         f'<td class="flag">{esc(flag.get("kind", ""))}</td><td>{esc(flag.get("check", ""))}</td>'

@@ -12,6 +12,7 @@ from typing import Sequence
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 FULL, PARTIAL, ZERO, PENDING = "tab:green", "tab:orange", "tab:red", "tab:gray"
 DPI = 100
@@ -48,7 +49,7 @@ def score_histogram(scores: Sequence[float], max_score: float, assignment: str) 
     ax.set_title(f"{assignment}: distribution of total scores")
     ax.set_xlabel("total score (points)")
     ax.set_ylabel("submissions")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     return to_data_uri(fig)
 
@@ -99,7 +100,7 @@ def metric_histogram(name: str, metric: str, values: Sequence[float], full: floa
     ax.set_title(f"{name}: {metric} measured by the grader")
     ax.set_xlabel(metric)
     ax.set_ylabel("submissions")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     return to_data_uri(fig)
 
@@ -121,6 +122,6 @@ def resources(points: dict[str, list[tuple[float, float | None]]]) -> str:
     mem_ax.set_xlabel("MB")
     mem_ax.set_ylabel("submissions")
     for ax in (run_ax, mem_ax):
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(title="device", fontsize="small")
     return to_data_uri(fig)

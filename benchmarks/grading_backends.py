@@ -52,7 +52,8 @@ print(json.dumps({{"start_s": t1 - t0, "shutdown_s": t3 - t2, "submit_to_start_s
 
 
 def build_course(base: Path, submissions: int) -> Path:
-    from autograder.demo import ASSIGNMENT, build_course as build_demo
+    from autograder.demo import ASSIGNMENT
+    from autograder.demo import build_course as build_demo
 
     root = build_demo(base / "course")
     submitted = root / "submitted"

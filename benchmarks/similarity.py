@@ -153,8 +153,8 @@ def fill(release: nbformat.NotebookNode, work: dict, rng: random.Random, shuffle
 
 def build_course(base: Path, submissions: int, copies: int, seed: int) -> tuple[Path, set[frozenset[str]]]:
     root = base / "course"
-    for folder in ("source", "release"):
-        shutil.copytree(ROOT / folder / ASSIGNMENT, root / folder / ASSIGNMENT)
+    for step in ("source", "release"):
+        shutil.copytree(ROOT / step / ASSIGNMENT, root / step / ASSIGNMENT)
     release = nbformat.read(root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
     rng = random.Random(seed)
     students = [f"s{i:03d}" for i in range(submissions)]

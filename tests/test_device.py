@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from course.device import Timing, benchmark, get_device, synchronize
+from course.device import Timing, benchmark, get_device
 
 
 class FakeGPU:

@@ -195,14 +195,14 @@ def run_demo(out: Path, workers: int = 2, progress: bool = True, timeout: float 
     root = build_course(out)
     print(f"demo course in {root}: released {ASSIGNMENT}, wrote 5 submissions")
     options = Options(workers=workers, gpus="auto", timeout=timeout, cell_timeout=cell_timeout, progress=progress)
-    report = grade_assignment(_course(root), ASSIGNMENT, options)
-    print(summary_table(report))
+    graded = grade_assignment(_course(root), ASSIGNMENT, options)
+    print(summary_table(graded))
     print()
     print("gradebook (nbgrader):")
     print(gradebook_table(root))
     print()
     print(f"results: {root / 'results' / ASSIGNMENT}/STUDENT.json   feedback: {root / 'feedback'}/STUDENT/{ASSIGNMENT}/")
-    problems = check_grades({r["student"]: r for r in report.graded})
+    problems = check_grades({r["student"]: r for r in graded.graded})
     for problem in problems:
         print(f"demo check FAILED: {problem}", file=sys.stderr)
     if not problems:

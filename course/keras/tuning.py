@@ -29,7 +29,6 @@ from .models import build_mlp
 from .optim import get_optimizer
 from .training import default_loss
 
-
 # The search space: the one of course.tuning, shared with course.torch.tuning.
 ACTIVATIONS, OPTIMIZERS, BATCH_SIZES = space.ACTIVATIONS, space.OPTIMIZERS, space.BATCH_SIZES
 PREPROCESSING, MAX_LAYERS, INITIALIZER_FOR = space.PREPROCESSING, space.MAX_LAYERS, space.INITIALIZER_FOR

@@ -3,7 +3,7 @@ or a Keras/PyTorch network through ``course.keras.predict_proba``/``course.torch
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -11,7 +11,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-CLASS_COLOURS = plt.get_cmap("tab10").colors
+CLASS_COLOURS = plt.get_cmap("tab10").colors  # type: ignore[attr-defined]  # a ListedColormap
 
 
 def raw_outputs(model: Any, X: np.ndarray) -> np.ndarray:
@@ -80,7 +80,7 @@ def plot_decision_boundary(model: Any, X: np.ndarray, y: np.ndarray, ax: plt.Axe
     if ax is None:
         fig, ax = plt.subplots(figsize=(6, 5), layout="constrained")
     else:
-        fig = ax.figure
+        fig = cast(Figure, ax.figure)  # a subfigure's axes draw on its root figure
     levels = np.arange(len(classes) + 1) - 0.5
     ax.contourf(xx, yy, zz, levels=levels, cmap=ListedColormap(colours), alpha=0.25)
     if len(classes) > 1:

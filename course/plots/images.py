@@ -92,7 +92,9 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | No
     seen). Labels may also be given as one-hot or probability rows."""
     from sklearn.metrics import confusion_matrix as _sk_confusion_matrix
 
-    y_true, y_pred = _as_labels(y_true), _as_labels(y_pred)
+    true_labels, predicted = _as_labels(y_true), _as_labels(y_pred)
+    assert true_labels is not None and predicted is not None
+    y_true, y_pred = true_labels, predicted
     k = n_classes or int(max(y_true.max(), y_pred.max())) + 1
     return _sk_confusion_matrix(y_true, y_pred, labels=np.arange(k)).astype(np.int64)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -63,14 +63,13 @@ def plot_trajectories(f: Callable[[np.ndarray, np.ndarray], Any], paths: Mapping
     zz = np.asarray(f(xx, yy), dtype=float)
     if zz.shape != xx.shape:
         raise ValueError(f"f must be element-wise: for a grid of shape {xx.shape} it returned {zz.shape}")
-    if isinstance(levels, int):
-        levels = contour_levels(zz, levels, log=log_levels)
+    contours = contour_levels(zz, levels, log=log_levels) if isinstance(levels, int) else levels
 
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 5.5), layout="constrained")
     else:
-        fig = ax.figure
-    ax.contour(xx, yy, zz, levels=levels, cmap="Greys_r", linewidths=0.7, alpha=0.8)
+        fig = cast(Figure, ax.figure)  # a subfigure's axes draw on its root figure
+    ax.contour(xx, yy, zz, levels=contours, cmap="Greys_r", linewidths=0.7, alpha=0.8)
 
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, (name, points) in enumerate(checked.items()):
@@ -92,5 +91,5 @@ def plot_trajectories(f: Callable[[np.ndarray, np.ndarray], Any], paths: Mapping
     if legend_loc is None:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     else:
-        ax.legend(loc=legend_loc, fontsize="small")
+        ax.legend(loc=cast(Any, legend_loc), fontsize="small")  # matplotlib's stubs list the places
     return fig

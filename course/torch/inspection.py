@@ -35,8 +35,8 @@ def _linear_layers(model: nn.Module) -> list[tuple[str, nn.Linear]]:
 def _activation_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
     """The activation modules (ReLU, Tanh...) of ``model``; its Linear layers when it has none
     (a network that calls ``torch.relu`` in its ``forward``)."""
-    named = [(n, m) for n, m in model.named_modules() if isinstance(m, _ACTIVATION_TYPES)]
-    return named or _linear_layers(model)
+    named: list[tuple[str, nn.Module]] = [(n, m) for n, m in model.named_modules() if isinstance(m, _ACTIVATION_TYPES)]
+    return named or list(_linear_layers(model))
 
 
 def _device(model: nn.Module) -> torch.device:

@@ -42,7 +42,7 @@ def build_mlp(config: MLPConfig, *, seed: int | None = None) -> nn.Sequential:
     layers.append(nn.Linear(fan_in, config.n_outputs))
     model = nn.Sequential(*layers)
     initialize(model, config.initializer)
-    model.config = config
+    setattr(model, "config", config)  # noqa: B010 (nn.Module types its attributes as tensors or modules)
     return model
 
 

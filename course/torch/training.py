@@ -163,6 +163,7 @@ def _run_epoch(model: nn.Module, batches: Iterable[tuple[torch.Tensor, torch.Ten
                 out = model(xb)
                 loss = loss_fn(out, yb)
             if training:
+                assert optimizer is not None, "training needs an optimizer"
                 loss = loss + _penalty(model, l1, l2)
                 optimizer.zero_grad(set_to_none=True)
                 if scaler is not None:
@@ -257,8 +258,8 @@ def fit(model: nn.Module, train: tuple, valid: tuple | None = None, *, epochs: i
     scaler = torch.amp.GradScaler("cuda") if use_amp else None
     callbacks = list(callbacks)
 
-    X, Y = _data(*train, task, device)
-    validation = _data(*valid, task, device) if _has_data(valid) else None
+    X, Y = _data(train[0], train[1], task, device)
+    validation = _data(valid[0], valid[1], task, device) if valid is not None and _has_data(valid) else None
     monitor = "val_loss" if validation is not None else "loss"
     history = History(model, {"epochs": epochs, "steps": math.ceil(len(X) / batch_size)})
     best, wait, best_state = math.inf, 0, None

@@ -10,8 +10,17 @@ import numpy as np
 import pytest
 
 from autograder.sandbox import Sandbox, probe
-from autograder.thresholds import (Check, evaluate, framework_of, grade_check, leak_flag, measure, metric, model_files,
-                                   stage_file)
+from autograder.thresholds import (
+    Check,
+    evaluate,
+    framework_of,
+    grade_check,
+    leak_flag,
+    measure,
+    metric,
+    model_files,
+    stage_file,
+)
 
 
 def sandbox_or_none():

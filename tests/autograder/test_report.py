@@ -20,8 +20,15 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder.course import Course
-from autograder.leaderboard import (SECRET_FILE, aliases, course_secret, leaderboard_entries, order_of, pseudonym,
-                                    ranking)
+from autograder.leaderboard import (
+    SECRET_FILE,
+    aliases,
+    course_secret,
+    leaderboard_entries,
+    order_of,
+    pseudonym,
+    ranking,
+)
 from autograder.report import SCRIPT, write_report
 from autograder.thresholds import load_checks
 

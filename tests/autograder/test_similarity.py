@@ -15,7 +15,7 @@ import pytest
 
 from autograder import similarity
 from autograder.cli import main
-from autograder.similarity import K, WINDOW, code_tokens, compare, kgram_hashes, winnow
+from autograder.similarity import WINDOW, K, code_tokens, compare, kgram_hashes, winnow
 
 ASSIGNMENT = "hw"
 

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from course.datasets import FASHION_MNIST_CLASSES, FASHION_MNIST_CLASSES_ES, load_fashion_mnist
-from course.datasets import store
+from course.datasets import FASHION_MNIST_CLASSES, FASHION_MNIST_CLASSES_ES, load_fashion_mnist, store
 from course.datasets.images import validation_count
 
 pytestmark = pytest.mark.needs_data

@@ -6,7 +6,6 @@ keras = pytest.importorskip("keras")
 from course.keras import build_mlp, lr_find  # noqa: E402
 from course.models import MLPConfig  # noqa: E402
 
-
 from ..small_data import digits as _digits  # noqa: E402
 
 

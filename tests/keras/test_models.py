@@ -5,11 +5,17 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from course.keras import build_mlp, default_loss, describe_layers, fit, get_initializer, get_optimizer  # noqa: E402
-from course.keras import initialize  # noqa: E402
+from course.keras import (  # noqa: E402
+    build_mlp,
+    default_loss,
+    describe_layers,
+    fit,
+    get_initializer,
+    get_optimizer,
+    initialize,  # noqa: E402
+)
 from course.keras import count_params as keras_count_params  # noqa: E402
 from course.models import INITIALIZERS, MLPConfig, count_params, layer_plan  # noqa: E402
-
 
 from ..checks import assert_initializer_statistics  # noqa: E402
 from ..small_data import digits  # noqa: E402

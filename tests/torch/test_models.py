@@ -6,10 +6,16 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from course.models import INITIALIZERS, MLPConfig, count_params, layer_plan  # noqa: E402
-from course.torch import build_mlp, default_loss, describe_layers, fit, get_initializer, get_optimizer  # noqa: E402
-from course.torch import initialize  # noqa: E402
+from course.torch import (  # noqa: E402
+    build_mlp,
+    default_loss,
+    describe_layers,
+    fit,
+    get_initializer,
+    get_optimizer,
+    initialize,  # noqa: E402
+)
 from course.torch import count_params as torch_count_params  # noqa: E402
-
 
 from ..checks import assert_initializer_statistics  # noqa: E402
 from ..small_data import digits  # noqa: E402
