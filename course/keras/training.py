@@ -114,7 +114,7 @@ def fit(model: keras.Model, train: tuple, valid: tuple | None = None, *, epochs:
     if isinstance(optimizer, str):
         optimizer = get_optimizer(optimizer, lr=lr)
     _compile(model, optimizer, loss)
-    validation = tuple(valid) if _has_data(valid) else None
+    validation = tuple(valid) if valid is not None and _has_data(valid) else None
     monitor = "val_loss" if validation is not None else "loss"
     cbs: list[keras.callbacks.Callback] = [_LearningRate(lr_schedule)]
     if early_stopping is not None:
