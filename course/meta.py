@@ -88,8 +88,10 @@ def _list(names: Sequence[str]) -> str:
 def setup_cell(extras: Sequence[str] = ()) -> str:
     """Python source of the setup cell, the same in every notebook but for the ``extras``.
 
-    In Colab it installs the kit from the repository; locally it installs nothing. Then it
-    checks the versions and sets the seed of NumPy (and of the frameworks of ``extras``).
+    In Colab it installs the kit from the repository; locally it installs nothing. If the kit
+    cannot be imported (a failed install in Colab, no install locally), it prints the steps to
+    take, in Spanish, and stops with a short error. Then it checks the versions and sets the seed
+    of NumPy (and of the frameworks of ``extras``).
     """
     chosen = _extras(extras)
     frameworks = [EXTRA_FRAMEWORKS[e] for e in chosen if e in EXTRA_FRAMEWORKS]
@@ -101,12 +103,28 @@ def setup_cell(extras: Sequence[str] = ()) -> str:
         "# en tu ordenador no instala nada (ver el README del repositorio).\n"
         "import sys\n"
         "\n"
-        'if "google.colab" in sys.modules:\n'
+        'EN_COLAB = "google.colab" in sys.modules\n'
+        "if EN_COLAB:\n"
         f'    %pip install -q "{install_spec(chosen)}"\n'
         "\n"
         f'assert sys.version_info >= ({major}, {minor}), "El curso necesita Python {major}.{minor} o posterior"\n'
         "\n"
-        "import course\n"
+        "try:\n"
+        "    import course\n"
+        "except ImportError:\n"
+        '    print("No se ha podido importar el kit del curso (el paquete course).")\n'
+        "    if EN_COLAB:\n"
+        '        print("La instalación de arriba ha fallado. Qué hacer:\\n"\n'
+        '              "  1. Lee el error de pip que aparece encima (¿sin conexión? ¿dirección mal escrita o repositorio privado?).\\n"\n'
+        '              "  2. Entorno de ejecución → Reiniciar sesión, y vuelve a ejecutar esta celda.\\n"\n'
+        '              "  3. Si sigue fallando, avisa a tu profesor; si te da otra dirección del repositorio,\\n"\n'
+        '              "     cámbiala en la línea %pip de esta celda y vuelve a ejecutarla.")\n'
+        "    else:\n"
+        '        print("En tu ordenador hay que instalarlo una vez: en la carpeta del repositorio,\\n"\n'
+        '              "  pip install -e \\".[all]\\"   (o conda env create -f environment.yml)\\n"\n'
+        '              "y después reinicia el núcleo (Kernel → Restart Kernel) y vuelve a ejecutar esta celda.")\n'
+        '    raise RuntimeError("Falta el kit del curso: sigue los pasos que se acaban de imprimir.") from None\n'
+        "\n"
         "from course.meta import check_versions\n"
         "\n"
         f"check_versions({check_args})  # versiones mínimas de numpy, scikit-learn...\n"

@@ -57,6 +57,21 @@ def test_setup_cell_differs_only_by_extras():
     assert meta.install_spec(["keras"]) in keras and 'frameworks=["tensorflow"]' in keras
     changed = [a for a, b in zip(plain.splitlines(), keras.splitlines()) if a != b]
     assert len(plain.splitlines()) == len(keras.splitlines()) and len(changed) == 3
+    assert all(any(key in line for key in ("%pip", "check_versions(", "set_seed(")) for line in changed)
+
+
+@pytest.mark.parametrize("colab", [True, False])
+def test_setup_cell_explains_a_failed_install(colab, monkeypatch, capsys):
+    """No kit to import: Spanish steps for the place the student is in, then one short error."""
+    monkeypatch.setitem(sys.modules, "course", None)  # makes ``import course`` raise ImportError
+    with pytest.raises(RuntimeError, match="Falta el kit del curso"):
+        _run_setup(meta.setup_cell(["keras"]), colab=colab, monkeypatch=monkeypatch)
+    out = capsys.readouterr().out
+    assert "No se ha podido importar el kit del curso" in out
+    if colab:
+        assert "La instalación de arriba ha fallado" in out and "Reiniciar sesión" in out
+    else:
+        assert 'pip install -e ".[all]"' in out and "Restart Kernel" in out
 
 
 def test_check_versions_reports_installed_versions():

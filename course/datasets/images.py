@@ -108,7 +108,7 @@ class MNISTSplits(Splits):
 def validation_count(validation: int | float, n: int) -> int:
     """How many of ``n`` training examples a ``validation`` setting holds out.
 
-    An ``int`` is a count, a ``float`` in (0, 1) a fraction; 0 means no validation split.
+    An ``int`` is a count, a ``float`` in [0, 1) a fraction; 0 (or 0.0) means no validation split.
     """
     if isinstance(validation, (bool, np.bool_)):
         raise TypeError(f"validation must be a count or a fraction, got {validation!r}")
@@ -124,7 +124,8 @@ def validation_count(validation: int | float, n: int) -> int:
 
 
 def _prepare(images: np.ndarray, normalize: bool, flatten: bool) -> np.ndarray:
-    out = images.reshape(len(images), -1) if flatten else images
+    # The feature count is spelled out: ``reshape(0, -1)`` cannot infer it for an empty split.
+    out = images.reshape(len(images), int(np.prod(images.shape[1:]))) if flatten else images
     return (out.astype(np.float32) / 255.0) if normalize else out.copy()
 
 

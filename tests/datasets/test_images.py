@@ -54,3 +54,11 @@ def test_second_load_comes_from_the_array_cache(monkeypatch):
 def test_bad_validation_settings(bad):
     with pytest.raises((ValueError, TypeError)):
         validation_count(bad, 60000)
+
+
+@pytest.mark.parametrize("flatten", [False, True])
+@pytest.mark.parametrize("validation", [0, 0.0])
+def test_no_validation_split(validation, flatten):
+    data = load_fashion_mnist(validation=validation, flatten=flatten)
+    width = (784,) if flatten else (28, 28)
+    assert data.train.X.shape == (60000, *width) and data.valid.X.shape == (0, *width)
