@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 # IDX type codes -> NumPy dtypes (big-endian, as the format stores them).
-_DTYPES = {
+_DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype(np.uint8),
     0x09: np.dtype(np.int8),
     0x0B: np.dtype(">i2"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 
@@ -91,6 +91,9 @@ class Splits(NamedTuple):
         return getattr(self, "_class_names", ())
 
 
+S = TypeVar("S", bound=Splits)
+
+
 class FashionMNISTSplits(Splits):
     """Fashion-MNIST splits; ``class_names`` gives the ten garment names."""
 
@@ -129,8 +132,8 @@ def _prepare(images: np.ndarray, normalize: bool, flatten: bool) -> np.ndarray:
     return (out.astype(np.float32) / 255.0) if normalize else out.copy()
 
 
-def _image_splits(dataset: IDXDataset, cls: type[Splits], validation: int | float, normalize: bool,
-                  flatten: bool, data_dir: str | Path | None, download: bool) -> Splits:
+def _image_splits(dataset: IDXDataset, cls: type[S], validation: int | float, normalize: bool,
+                  flatten: bool, data_dir: str | Path | None, download: bool) -> S:
     arrays = load_idx_arrays(dataset, data_dir, download=download)
     x_full, y_full = arrays["train_images"], arrays["train_labels"].astype(np.int64)
     x_test, y_test = arrays["test_images"], arrays["test_labels"].astype(np.int64)

@@ -232,7 +232,7 @@ def _write_arrays_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
         with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
+            np.savez(fh, **arrays)  # type: ignore[arg-type]  # numpy types **kwds as arrays, its first as a flag
         os.replace(tmp, path)
     except OSError as exc:  # a read-only cache is not an error: the next load parses again
         warnings.warn(f"Could not write the array cache {path}: {exc}", stacklevel=3)
