@@ -166,8 +166,8 @@ def train_reference(framework: str, data: Any = None, *, fast: bool | None = Non
 
         data = load_fashion_mnist(validation=5000)
     train, valid = tuple(data[0]), tuple(data[1])
-    train = subset(*train, _pick(None, FAST_TRAIN, fast), seed=settings.seed)
-    valid = subset(*valid, _pick(None, FAST_VALID, fast), seed=settings.seed)
+    train = subset(train[0], train[1], _pick(None, FAST_TRAIN, fast), seed=settings.seed)
+    valid = subset(valid[0], valid[1], _pick(None, FAST_VALID, fast), seed=settings.seed)
     epochs = _pick(settings.epochs, FAST_EPOCHS, fast)
 
     def schedule(epoch: int) -> float:
@@ -178,11 +178,14 @@ def train_reference(framework: str, data: Any = None, *, fast: bool | None = Non
               "early_stopping": settings.early_stopping, "restore_best": not settings.keep_best,
               "callbacks": [KeepBest.for_model(model)] if settings.keep_best else [], "seed": settings.seed}
     if framework == "keras":
-        from .keras import fit, get_optimizer
+        from .keras import fit as keras_fit
+        from .keras import get_optimizer as keras_optimizer
 
-        optimizer = get_optimizer(settings.optimizer, lr=settings.lr, **settings.optimizer_hparams)
-        return fit(model, train, valid, optimizer=optimizer, progress=verbose, **common)
-    from .torch import fit, get_optimizer
+        optimizer = keras_optimizer(settings.optimizer, lr=settings.lr, **settings.optimizer_hparams)
+        return keras_fit(model, train, valid, optimizer=optimizer, progress=verbose, **common)
+    from .torch import fit as torch_fit
+    from .torch import get_optimizer as torch_optimizer
 
-    optimizer = get_optimizer(settings.optimizer, model, lr=settings.lr, **settings.optimizer_hparams)
-    return fit(model, train, valid, optimizer=optimizer, progress=verbose, **common)
+    # get_optimizer's one difference between the frameworks (course.interface): PyTorch's takes the model.
+    optimizer = torch_optimizer(settings.optimizer, model, lr=settings.lr, **settings.optimizer_hparams)
+    return torch_fit(model, train, valid, optimizer=optimizer, progress=verbose, **common)
