@@ -4,6 +4,7 @@ nbval starts one kernel per notebook with this process's environment, so what is
 what the notebooks see. This file is not an assignment: nbgrader only reads the folders.
 """
 
+import functools
 import os
 from pathlib import Path
 
@@ -18,17 +19,23 @@ if os.environ.get("MPLBACKEND", "").lower() == "agg":
 _PYTHONPATH = os.environ.get("PYTHONPATH")
 
 
+@functools.lru_cache(maxsize=None)
+def _kit_for(notebook: str) -> str | None:
+    """The restricted kit's folder for a notebook's assignment (None: it forbids nothing); once per notebook."""
+    from autograder.sandbox import restricted_kit
+    from autograder.thresholds import load_forbid
+
+    path = Path(notebook)
+    forbid = load_forbid(path.parents[2], path.parent.name) if path.suffix == ".ipynb" else []
+    return str(restricted_kit(forbid, path.parent.name)) if forbid else None
+
+
 def pytest_runtest_setup(item):
     """Each notebook's kernel imports the kit as the grader's kernels do: without the names its
     assignment forbids (``forbid`` in thresholds.toml), so a test or a demonstration that needs
     one fails here, not in a student's grade. Runs before nbval starts the notebook's kernel."""
-    from autograder.sandbox import restricted_kit
-    from autograder.thresholds import load_forbid
-
-    path = Path(str(item.fspath))
-    forbid = load_forbid(path.parents[2], path.parent.name) if path.suffix == ".ipynb" else []
-    paths = [str(restricted_kit(forbid, path.parent.name))] if forbid else []
-    paths += [_PYTHONPATH] if _PYTHONPATH else []
+    kit = _kit_for(str(item.fspath))
+    paths = [p for p in (kit, _PYTHONPATH) if p]
     if paths:
         os.environ["PYTHONPATH"] = os.pathsep.join(paths)
     else:
