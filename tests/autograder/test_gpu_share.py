@@ -159,3 +159,12 @@ def test_a_cell_out_of_gpu_memory_ends_the_notebook_as_memory(tmp_path, monkeypa
     assert result.detail == "2.0 GiB de memoria de GPU"
     points = {item.name: item.points for nb in result.notebooks for item in nb.items}
     assert points["test_hook"] == 1 and points["test_after"] == 0
+
+
+def test_the_sandbox_passes_the_cap_to_the_kernel():
+    from autograder.sandbox import sandbox_env
+
+    env = sandbox_env({MEMORY_ENV: "2048", "TF_FORCE_GPU_ALLOW_GROWTH": "true", "CUDA_VISIBLE_DEVICES": "1",
+                       "AWS_SECRET_ACCESS_KEY": "x"})
+    assert env[MEMORY_ENV] == "2048" and env["TF_FORCE_GPU_ALLOW_GROWTH"] == "true" and env["CUDA_VISIBLE_DEVICES"] == "1"
+    assert "AWS_SECRET_ACCESS_KEY" not in env
