@@ -36,7 +36,7 @@ from . import messages as msg
 from .backends import Handle, open_backend
 from .checks.threshold import as_check
 from .course import Course
-from .devices import Slot
+from .devices import DEFAULT_NEED_MB, Slot
 from .job import Job
 from .leaderboard import leaderboard_entries
 from .pipeline import Autograder
@@ -53,6 +53,8 @@ DEFAULT_CELL_TIMEOUT = 600
 class Options:
     workers: int | None = None
     gpus: str = "auto"
+    per_gpu: int | None = None  # submissions sharing a GPU (default: from its memory and gpu_memory_mb)
+    gpu_memory_mb: int = DEFAULT_NEED_MB  # GPU memory one submission needs, for the default per_gpu
     timeout: float = 1800.0  # seconds for a whole submission
     cell_timeout: int | None = None  # seconds per cell (default: the course's Execute.timeout, else 600)
     memory_gb: float | None = None  # per submission (default: 80% of the memory, shared among slots)
@@ -291,7 +293,7 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
                         continue
             pending.append((student, digest))
         backend = open_backend(options.backend, address=options.address, gpus=options.gpus, workers=options.workers,
-                               threads=options.threads)
+                               threads=options.threads, per_gpu=options.per_gpu, need_mb=options.gpu_memory_mb)
         slots = backend.slots
         report.slots = [s.label for s in slots]
         memory = int(options.memory_gb * 2**30) if options.memory_gb else int(0.8 * backend.slot_memory) or None
