@@ -167,6 +167,23 @@ def plan_slots(gpus: str, detected: list[int], workers: int | None, cpu_count: i
     return [Slot(f"cpu:{i}", {**hide, **_thread_env(per)}) for i in range(n)]
 
 
+def shares_gpu(slot: Slot) -> bool:
+    """Whether ``slot`` is one of several sharing a GPU (``--per-gpu`` above 1)."""
+    return slot.device.startswith("gpu") and "/" in slot.label
+
+
+def exclusive_slot(shared: list[Slot]) -> Slot:
+    """One slot with the whole GPU that ``shared`` (all the slots of one GPU) divide among them:
+    no memory cap, and their math threads together. For a submission graded again alone."""
+    devices = {s.device for s in shared}
+    if len(devices) != 1 or not all(shares_gpu(s) for s in shared):
+        raise ValueError(f"expected the shared slots of one GPU, got {[s.label for s in shared]}")
+    first = shared[0]
+    threads = sum(int(s.env.get("OMP_NUM_THREADS", "1")) for s in shared)
+    env = {k: v for k, v in first.env.items() if k not in (MEMORY_ENV, "TF_FORCE_GPU_ALLOW_GROWTH")}
+    return Slot(first.device, {**env, **_thread_env(threads)})
+
+
 def gpu_cap_env(cap_mb: int | None) -> dict[str, str]:
     """The kernel's environment for a GPU memory cap (none for a GPU alone)."""
     if cap_mb is None:

@@ -3,11 +3,14 @@ import pytest
 from autograder.devices import (
     CONTEXT_MB,
     MEMORY_ENV,
+    Slot,
     default_per_gpu,
+    exclusive_slot,
     memory_cap,
     parse_gpu_memory,
     parse_nvidia_smi,
     plan_slots,
+    shares_gpu,
 )
 
 SMI = """GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-1b2c3d4e-0000-1111-2222-333344445555)
@@ -106,3 +109,15 @@ def test_sharing_needs_the_memory_and_room_for_each():
     assert memory_cap(8192, 2) == 3072
     # Without GPUs, --per-gpu changes nothing.
     assert [s.label for s in plan_slots("none", [0], workers=2, cpu_count=4, per_gpu=4)] == ["cpu:0", "cpu:1"]
+
+
+def test_an_exclusive_slot_takes_the_whole_gpu_and_the_threads_of_its_sharers():
+    slots = plan_slots("auto", [0, 1], None, cpu_count=8, per_gpu=2, gpu_memory={0: 16384, 1: 16384})
+    shared = [s for s in slots if s.device == "gpu:1"]
+    assert all(shares_gpu(s) for s in shared) and not shares_gpu(Slot("gpu:0", {}))
+    alone = exclusive_slot(shared)
+    assert (alone.label, alone.device) == ("gpu:1", "gpu:1")
+    assert alone.env["CUDA_VISIBLE_DEVICES"] == "1" and alone.env["OMP_NUM_THREADS"] == "4"
+    assert MEMORY_ENV not in alone.env and "TF_FORCE_GPU_ALLOW_GROWTH" not in alone.env
+    with pytest.raises(ValueError):
+        exclusive_slot(slots)  # two GPUs' slots
