@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from .devices import Slot, detect_gpus, plan_slots
+from .devices import DEFAULT_NEED_MB, Slot, detect_gpu_memory, detect_gpus, plan_slots
 from .job import Job, write_job
 from .processes import kill_tree
 
@@ -73,16 +73,19 @@ def memory_bytes() -> int:
 
 
 def open_backend(name: str = "local", *, address: str | None = None, gpus: str = "auto", workers: int | None = None,
-                 threads: int | None = None) -> Backend:
-    """The backend called ``name`` (``"local"`` or ``"ray"``), with its slots planned."""
+                 threads: int | None = None, per_gpu: int | None = None, need_mb: int = DEFAULT_NEED_MB) -> Backend:
+    """The backend called ``name`` (``"local"`` or ``"ray"``), with its slots planned.
+
+    ``per_gpu``: submissions sharing a GPU (default: from the GPU's memory and ``need_mb`` on
+    this machine, see :mod:`autograder.devices`; 1 with Ray, whose nodes do not say their GPUs' memory)."""
     if name == "local":
         if address:
             raise ValueError("--address is for --backend ray")
-        return LocalBackend(gpus=gpus, workers=workers, threads=threads)
+        return LocalBackend(gpus=gpus, workers=workers, threads=threads, per_gpu=per_gpu, need_mb=need_mb)
     if name == "ray":
         from .ray_backend import RayBackend
 
-        return RayBackend(address=address, gpus=gpus, workers=workers, threads=threads)
+        return RayBackend(address=address, gpus=gpus, workers=workers, threads=threads, per_gpu=per_gpu)
     raise ValueError(f"unknown backend {name!r}: choose {' or '.join(BACKENDS)}")
 
 
@@ -90,9 +93,12 @@ def open_backend(name: str = "local", *, address: str | None = None, gpus: str =
 class LocalBackend:
     """A worker process per submission on this machine (``devices.plan_slots`` decides the slots)."""
 
-    def __init__(self, gpus: str = "auto", workers: int | None = None, threads: int | None = None):
+    def __init__(self, gpus: str = "auto", workers: int | None = None, threads: int | None = None,
+                 per_gpu: int | None = None, need_mb: int = DEFAULT_NEED_MB):
         detected = [i for i, _ in detect_gpus()] if gpus != "none" else []
-        self.slots = plan_slots(gpus, detected, workers, threads=threads)
+        memory = detect_gpu_memory() if detected else {}
+        self.slots = plan_slots(gpus, detected, workers, threads=threads, per_gpu=per_gpu, gpu_memory=memory,
+                                need_mb=need_mb)
         self.slot_memory = memory_bytes() // len(self.slots)
 
     def start(self, job: Job, slot: Slot, deadline: float) -> LocalRun:

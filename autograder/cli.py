@@ -2,6 +2,7 @@
 
     autograder release ASSIGNMENT... [--course-dir DIR]
     autograder grade ASSIGNMENT [--course-dir DIR] [--student ID...] [--workers N] [--gpus auto|none|0,1]
+                     [--per-gpu K] [--gpu-memory-mb MB]
                      [--timeout SECONDS] [--cell-timeout SECONDS] [--memory GB] [--force]
                      [--backend local|ray] [--address ADDRESS] [--no-preflight] [--max-... limits]
                      [--no-report]
@@ -18,6 +19,8 @@ import argparse
 import os
 import sys
 from pathlib import Path
+
+from .devices import DEFAULT_NEED_MB
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -49,7 +52,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
                               ("model", args.max_model_mb, 2**20)):
         if value is not None:
             setattr(limits, name, int(value * unit))
-    options = Options(workers=args.workers, gpus=args.gpus, timeout=args.timeout, cell_timeout=args.cell_timeout,
+    options = Options(workers=args.workers, gpus=args.gpus, per_gpu=args.per_gpu, gpu_memory_mb=args.gpu_memory_mb,
+                      timeout=args.timeout, cell_timeout=args.cell_timeout,
                       memory_gb=args.memory, threads=args.threads, seed=args.seed, force=args.force,
                       students=args.student, progress=not args.no_progress, feedback=not args.no_feedback,
                       sandbox=args.sandbox, limits=limits, backend=args.backend, address=args.address,
@@ -124,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--student", action="append", help="grade only this student (repeatable)")
     grade.add_argument("--workers", type=int, help="CPU workers (default: one per two cores); with GPUs, GPUs used at most")
     grade.add_argument("--gpus", default="auto", help="auto (default), none, or indices like 0,1")
+    grade.add_argument("--per-gpu", type=int, metavar="K",
+                       help="submissions sharing each GPU, each with its share of the GPU's memory as a cap and of "
+                            "the cores (default: the GPU's memory over --gpu-memory-mb plus 1 GiB for each "
+                            "process's CUDA context, at most one per core; 1 with --backend ray)")
+    grade.add_argument("--gpu-memory-mb", type=int, default=DEFAULT_NEED_MB, metavar="MB",
+                       help=f"GPU memory one submission needs, for the default --per-gpu (default {DEFAULT_NEED_MB})")
     grade.add_argument("--timeout", type=float, default=1800, help="seconds for a whole submission (default 1800)")
     grade.add_argument("--cell-timeout", type=int, help="seconds per cell (default: the course's Execute.timeout, else 600)")
     grade.add_argument("--memory", type=float, help="GiB per submission (default: 80%% of the memory over the workers)")

@@ -1,8 +1,21 @@
-"""Where submissions run: one slot per GPU (one submission per GPU at a time), or N CPU slots.
+"""Where submissions run: K slots per GPU (K submissions share a GPU, each with its own cap), or N CPU slots.
 
-GPUs are found with ``nvidia-smi -L`` so that the grader never imports a framework. The slot
-plan is a pure function of the GPUs found and the command-line options, so it is tested with
-made-up GPU lists.
+GPUs and their memory are found with ``nvidia-smi`` so that the grader never imports a
+framework. The slot plan is a pure function of the GPUs found and the command-line options, so
+it is tested with made-up GPU lists.
+
+Sharing a GPU (``--per-gpu K``): each of the K slots of a GPU sees only that GPU
+(``CUDA_VISIBLE_DEVICES``), gets its share of the cores (math threads) and a memory cap,
+``AUTOGRADER_GPU_MEMORY_MB``, that a hook in the kernel applies when the notebook imports
+TensorFlow or PyTorch (:mod:`autograder.gpu_share`). The default K (:func:`default_per_gpu`)::
+
+    K = min(memory of the smallest GPU used // (need + CONTEXT_MB), cores // GPUs used), at least 1
+
+where ``need`` is the GPU memory one submission of the assignment needs (``DEFAULT_NEED_MB``,
+4096 MiB, unless ``--gpu-memory-mb`` says otherwise) and ``CONTEXT_MB`` is left to each
+process's CUDA context and libraries, outside any cap. Each of the K slots is capped at
+``(memory - K * CONTEXT_MB) // K``. With K = 1 (also the default when the memory is unknown),
+a submission has its GPU alone and no cap, as before.
 """
 
 from __future__ import annotations
@@ -14,6 +27,10 @@ import subprocess
 from dataclasses import dataclass, field
 
 _GPU_LINE = re.compile(r"^GPU\s+(\d+):\s*(.*?)\s*(?:\(UUID:.*\))?\s*$")
+DEFAULT_NEED_MB = 4096  # GPU memory one submission needs, unless the command line says otherwise
+CONTEXT_MB = 1024  # per process: the CUDA context and the frameworks' kernels, outside the cap
+MIN_CAP_MB = 256  # a cap below this is refused: no framework starts in it
+MEMORY_ENV = "AUTOGRADER_GPU_MEMORY_MB"  # the cap the kernel's hook applies (autograder.gpu_share)
 
 
 @dataclass(frozen=True)
@@ -25,8 +42,8 @@ class Slot:
 
     @property
     def device(self) -> str:
-        """``"cpu"`` or ``"gpu:N"``, as written in the results."""
-        return self.label if self.label.startswith("gpu") else "cpu"
+        """``"cpu"`` or ``"gpu:N"`` (also for ``gpu:N/k``, the k-th slot sharing GPU N), as written in the results."""
+        return self.label.split("/")[0] if self.label.startswith("gpu") else "cpu"
 
 
 def parse_nvidia_smi(output: str) -> list[tuple[int, str]]:
@@ -51,8 +68,52 @@ def detect_gpus() -> list[tuple[int, str]]:
     return parse_nvidia_smi(out.stdout) if out.returncode == 0 else []
 
 
+def parse_gpu_memory(output: str) -> dict[int, int]:
+    """``{index: MiB}`` from ``nvidia-smi --query-gpu=index,memory.total --format=csv,noheader,nounits``."""
+    memory = {}
+    for line in output.splitlines():
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
+            memory[int(parts[0])] = int(parts[1])
+    return memory
+
+
+def detect_gpu_memory() -> dict[int, int]:
+    """Total memory (MiB) of each GPU, or ``{}`` when ``nvidia-smi`` is missing or fails."""
+    exe = shutil.which("nvidia-smi")
+    if exe is None:
+        return {}
+    try:
+        out = subprocess.run([exe, "--query-gpu=index,memory.total", "--format=csv,noheader,nounits"],
+                             capture_output=True, text=True, timeout=20, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    return parse_gpu_memory(out.stdout) if out.returncode == 0 else {}
+
+
+def default_per_gpu(memory_mb: int | None, need_mb: int, cores_per_gpu: int) -> int:
+    """Submissions per GPU: as many as fit ``need_mb`` each plus a context, one core each at least."""
+    if not memory_mb:
+        return 1
+    return max(1, min(memory_mb // (need_mb + CONTEXT_MB), cores_per_gpu))
+
+
+def memory_cap(memory_mb: int | None, per_gpu: int) -> int | None:
+    """The cap (MiB) of each of ``per_gpu`` slots sharing a GPU of ``memory_mb``; ``None`` for a GPU alone."""
+    if per_gpu == 1:
+        return None
+    if not memory_mb:
+        raise ValueError("--per-gpu above 1 needs the GPUs' memory, and nvidia-smi did not give it")
+    cap = (memory_mb - per_gpu * CONTEXT_MB) // per_gpu
+    if cap < MIN_CAP_MB:
+        raise ValueError(f"--per-gpu {per_gpu} leaves {cap} MiB per submission on a GPU of {memory_mb} MiB "
+                         f"(at least {MIN_CAP_MB} MiB each)")
+    return cap
+
+
 def plan_slots(gpus: str, detected: list[int], workers: int | None, cpu_count: int | None = None,
-               threads: int | None = None) -> list[Slot]:
+               threads: int | None = None, per_gpu: int | None = None, gpu_memory: dict[int, int] | None = None,
+               need_mb: int = DEFAULT_NEED_MB) -> list[Slot]:
     """The slots a batch runs on.
 
     Args:
@@ -63,10 +124,15 @@ def plan_slots(gpus: str, detected: list[int], workers: int | None, cpu_count: i
             the number of GPUs used at most (default: all of them).
         cpu_count: cores of the machine (``os.cpu_count()`` when None).
         threads: math threads per submission (default: the cores shared among the slots).
+        per_gpu: submissions sharing each GPU (default: :func:`default_per_gpu`, see the module's doc).
+        gpu_memory: total MiB of each GPU (``detect_gpu_memory()``); needed for ``per_gpu`` above 1.
+        need_mb: GPU memory one submission needs, for the default ``per_gpu``.
     """
     cores = cpu_count or os.cpu_count() or 1
     if workers is not None and workers < 1:
         raise ValueError("--workers must be at least 1")
+    if per_gpu is not None and per_gpu < 1:
+        raise ValueError("--per-gpu must be at least 1")
     spec = gpus.strip().lower()
     if spec == "auto":
         chosen = list(detected)
@@ -84,13 +150,46 @@ def plan_slots(gpus: str, detected: list[int], workers: int | None, cpu_count: i
     if chosen:
         if workers is not None:
             chosen = chosen[:workers]
-        per = threads or max(1, cores // len(chosen))
-        return [Slot(f"gpu:{i}", {"CUDA_VISIBLE_DEVICES": str(i), **_thread_env(per)}) for i in chosen]
+        memory = gpu_memory or {}
+        smallest = min((memory.get(i, 0) for i in chosen), default=0) if all(i in memory for i in chosen) else 0
+        k = per_gpu or default_per_gpu(smallest, need_mb, max(1, cores // len(chosen)))
+        cap = memory_cap(smallest, k)
+        per = threads or max(1, cores // (len(chosen) * k))
+        slots = []
+        for i in chosen:
+            env = {"CUDA_VISIBLE_DEVICES": str(i), **_thread_env(per), **gpu_cap_env(cap)}
+            slots += [Slot(f"gpu:{i}" if k == 1 else f"gpu:{i}/{j}", env) for j in range(k)]
+        return slots
     n = workers or max(1, cores // 2)
     per = threads or max(1, cores // n)
     # With GPUs on the machine but not used, hide them from the students' code.
     hide = {"CUDA_VISIBLE_DEVICES": ""} if detected else {}
     return [Slot(f"cpu:{i}", {**hide, **_thread_env(per)}) for i in range(n)]
+
+
+def shares_gpu(slot: Slot) -> bool:
+    """Whether ``slot`` is one of several sharing a GPU (``--per-gpu`` above 1)."""
+    return slot.device.startswith("gpu") and "/" in slot.label
+
+
+def exclusive_slot(shared: list[Slot]) -> Slot:
+    """One slot with the whole GPU that ``shared`` (all the slots of one GPU) divide among them:
+    no memory cap, and their math threads together. For a submission graded again alone."""
+    devices = {s.device for s in shared}
+    if len(devices) != 1 or not all(shares_gpu(s) for s in shared):
+        raise ValueError(f"expected the shared slots of one GPU, got {[s.label for s in shared]}")
+    first = shared[0]
+    threads = sum(int(s.env.get("OMP_NUM_THREADS", "1")) for s in shared)
+    env = {k: v for k, v in first.env.items() if k not in (MEMORY_ENV, "TF_FORCE_GPU_ALLOW_GROWTH")}
+    return Slot(first.device, {**env, **_thread_env(threads)})
+
+
+def gpu_cap_env(cap_mb: int | None) -> dict[str, str]:
+    """The kernel's environment for a GPU memory cap (none for a GPU alone)."""
+    if cap_mb is None:
+        return {}
+    # TensorFlow then takes memory as it needs it, up to the cap, instead of the whole GPU at once.
+    return {MEMORY_ENV: str(cap_mb), "TF_FORCE_GPU_ALLOW_GROWTH": "true"}
 
 
 def _thread_env(threads: int) -> dict[str, str]:

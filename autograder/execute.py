@@ -15,8 +15,13 @@ from traitlets import Integer
 from . import messages
 from . import sandbox as sbx
 from .cgroups import Cgroup
+from .gpu_share import cap_code, gpu_out_of_memory
 from .seeding import seed_code
 from .watchdog import Watchdog, kernel_pid
+
+
+class GpuOutOfMemory(Exception):
+    """A cell ran out of GPU memory (its cap on a shared GPU, or the GPU's): the notebook stops as ``memory``."""
 
 
 class GradingExecute(Execute):
@@ -62,7 +67,9 @@ class GradingExecute(Execute):
 
     async def async_start_new_kernel_client(self) -> Any:
         kc = await super().async_start_new_kernel_client()
-        msg_id = await ensure_async(kc.execute(seed_code(self.seed), silent=True, store_history=False))
+        # On a GPU, the memory cap's import hook first, so it runs before the seeds touch the frameworks.
+        code = (cap_code() if self.gpu else "") + seed_code(self.seed)
+        msg_id = await ensure_async(kc.execute(code, silent=True, store_history=False))
         reply = await self.async_wait_for_reply(msg_id)
         if reply is None or reply["content"].get("status") != "ok":
             self.log.warning("Seeding the kernel failed: %s", reply and reply["content"].get("evalue"))
@@ -78,6 +85,8 @@ class GradingExecute(Execute):
             self.hidden_errors.append(kwargs["cell_index"])
         super().on_cell_executed(**kwargs)
         self.executed.add(kwargs["cell_index"])
+        if self.gpu and any(gpu_out_of_memory(o) for o in kwargs["cell"].outputs):
+            raise GpuOutOfMemory(f"cell {kwargs['cell_index']} ran out of GPU memory")
 
     def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None,
                cell_index: int) -> NotebookNode | None:

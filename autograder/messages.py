@@ -39,6 +39,12 @@ def status_message(status: str, detail: str = "") -> str:
 TIMEOUT_TOTAL = "{seconds:g} s en total"
 TIMEOUT_CELL = "{seconds} s en una celda que no respondió a la interrupción"
 MEMORY_LIMIT = "{limit_gib:.1f} GiB"
+GPU_MEMORY_LIMIT = "{limit_gib:.1f} GiB de memoria de GPU"  # the cap of a submission sharing a GPU
+GPU_MEMORY_FULL = "la memoria de la GPU"  # a GPU of its own, full
+# A note: out of GPU memory while sharing the GPU, so graded again with the GPU to itself (runner).
+GRADED_ALONE = ("Al corregirla junto a otras entregas en la misma GPU se quedó sin memoria de GPU; como eso puede "
+                "deberse a las otras, se ha corregido de nuevo con la GPU para ella sola, y esta es la nota de esa "
+                "segunda corrección.")
 DISK_LIMIT = "{disk_mib:g} MiB o {files} archivos"
 MISSING_NOTEBOOK = "falta la libreta {name}.ipynb{hint}"
 RENAMED_HINT = " (se encontró {others}: ¿la renombraste?)"

@@ -50,7 +50,8 @@ from .checks.base import CheckContext, CheckKind
 from .checks.required_file import RequiredFile
 from .checks.threshold import LeakFlag, ThresholdCheck
 from .course import nbgrader_logger
-from .execute import GradingExecute
+from .devices import MEMORY_ENV
+from .execute import GpuOutOfMemory, GradingExecute
 from .job import Job
 from .preprocessors import CheckTampering, GuardPartialCredit, IgnoreLogStderr, RecordGrades, RecordNotAllowed, state
 from .results import Flag, Item, NotebookResult, WorkerResult, worst
@@ -166,12 +167,15 @@ class Autograder(LoggingConfigurable):
                              timeout=job.cell_timeout, seed=job.seed)
             executors.append(cls(parent=self, log=run.log, **extra))
         failure, detail, started, executed = run.watchdog.reason, "", False, set()
+        gpu_memory = False
         if failure is None:  # else the deadline passed during an earlier notebook
             try:
                 for executor in executors:
                     nb, resources = executor(nb, resources)
             except DeadKernelError:
                 failure = run.watchdog.reason or ("memory" if run.watchdog.out_of_memory() else "crashed")
+            except GpuOutOfMemory:  # a cell's error said so; the kernel is shut down like any other
+                failure, gpu_memory = "memory", True
             except CellTimeoutError:  # the kernel ignored the interrupt after a cell's timeout
                 failure, detail = "timeout", msg.TIMEOUT_CELL.format(seconds=job.cell_timeout)
             except Exception as exc:
@@ -198,6 +202,10 @@ class Autograder(LoggingConfigurable):
             limits = job.limits()
             if failure == "timeout":
                 detail = detail or msg.TIMEOUT_TOTAL.format(seconds=job.timeout)
+            elif failure == "memory" and gpu_memory:
+                cap = job.env.get(MEMORY_ENV, "")
+                detail = (msg.GPU_MEMORY_LIMIT.format(limit_gib=int(cap) / 1024) if cap.isdigit()
+                          else msg.GPU_MEMORY_FULL)
             elif failure == "memory":
                 detail = msg.MEMORY_LIMIT.format(limit_gib=(job.memory_limit or 0) / 2**30)
             elif failure == "disk":

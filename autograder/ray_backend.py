@@ -1,7 +1,9 @@
 """``--backend ray``: one Ray task per submission, on a cluster or on a local Ray instance.
 
 Each task asks for one GPU (``num_gpus=1``; Ray sets ``CUDA_VISIBLE_DEVICES``) where the
-cluster has GPUs, and for its share of CPUs otherwise. The task assumes no filesystem shared
+cluster has GPUs, or for ``1/K`` of one with ``--per-gpu K`` (K tasks share a GPU; each task
+caps its kernel at its share of the memory of the GPU Ray gave it, read on its node), and for
+its share of CPUs otherwise. The task assumes no filesystem shared
 with the driver: the driver sends the job and a tar bundle (the submission, the source's other
 files, the job's gradebook copy); the task unpacks it in a temporary folder on its node, runs
 ``python -m autograder.worker`` there in its own session, kills it and its kernel past the hard
@@ -46,11 +48,12 @@ from .bundles import (  # noqa: F401
     run_job,
     unpack,
 )
-from .devices import Slot, _thread_env, plan_slots
+from .devices import MEMORY_ENV, Slot, _thread_env, detect_gpu_memory, gpu_cap_env, memory_cap, plan_slots
 from .job import Job
 
 DRIVER_GRACE = 300.0  # seconds past the hard deadline before the driver cancels a task itself
 TEST_KILL_ENV = "AUTOGRADER_TEST_KILL_RAY_WORKER"
+SHARE_ENV = "AUTOGRADER_GPU_SHARE"  # K, for the task to turn into a memory cap on its node
 
 
 def _import_ray() -> Any:
@@ -73,12 +76,13 @@ class RayPlan:
 
 
 def plan_ray_slots(nodes: list[dict[str, float]], gpus: str = "auto", workers: int | None = None,
-                   threads: int | None = None) -> RayPlan:
+                   threads: int | None = None, per_gpu: int | None = None) -> RayPlan:
     """The slots of a batch on a cluster whose alive nodes have these resources (``CPU``, ``GPU``, ``memory``).
 
     With ``gpus="auto"`` and GPUs in the cluster: one slot per GPU (``workers`` of them at
-    most), each task with one GPU and the CPUs that go with one GPU on the scarcest node.
-    Otherwise CPU slots as on one machine (``workers``, default one per two cores, ``threads``
+    most), each task with one GPU and the CPUs that go with one GPU on the scarcest node; with
+    ``per_gpu`` K above 1, K slots per GPU, each task with ``1/K`` GPU (``num_gpus``), ``1/K`` of
+    those CPUs (one at least) and of the memory, and a GPU memory cap set on its node. Otherwise CPU slots as on one machine (``workers``, default one per two cores, ``threads``
     each, default the cores over the workers), as many as fit on the nodes.
     """
     if workers is not None and workers < 1:
@@ -87,14 +91,17 @@ def plan_ray_slots(nodes: list[dict[str, float]], gpus: str = "auto", workers: i
     if spec not in ("auto", "none", "cpu", ""):
         raise ValueError(f"with --backend ray, --gpus is auto or none (Ray assigns the GPUs); got {gpus!r}")
     gpu_nodes = [n for n in nodes if int(n.get("GPU", 0)) >= 1]
+    if per_gpu is not None and per_gpu < 1:
+        raise ValueError("--per-gpu must be at least 1")
+    k = per_gpu or 1
     if spec == "auto" and gpu_nodes:
-        count = sum(int(n["GPU"]) for n in gpu_nodes)
-        ratio = min(int(n.get("CPU", 0)) // int(n["GPU"]) for n in gpu_nodes)
+        count = sum(int(n["GPU"]) for n in gpu_nodes) * k
+        ratio = max(1, min(int(n.get("CPU", 0)) // int(n["GPU"]) for n in gpu_nodes) // k)
         cpus = min(ratio, threads) if threads else ratio
-        memory = min(int(n.get("memory", 0)) // int(n["GPU"]) for n in gpu_nodes)
-        env = _thread_env(threads or max(1, ratio))
+        memory = min(int(n.get("memory", 0)) // int(n["GPU"]) for n in gpu_nodes) // k
+        env = {**_thread_env(threads or ratio), **({SHARE_ENV: str(k)} if k > 1 else {})}
         slots = [Slot(f"ray-gpu:{i}", env) for i in range(min(count, workers or count))]
-        return RayPlan(slots, {"num_gpus": 1, "num_cpus": cpus}, memory, "gpu")
+        return RayPlan(slots, {"num_gpus": 1 / k, "num_cpus": cpus}, memory, "gpu")
     cpu_nodes = [n for n in nodes if int(n.get("CPU", 0)) >= 1]
     if not cpu_nodes:
         raise RuntimeError("the Ray cluster has no CPU to grade on")
@@ -109,11 +116,23 @@ def plan_ray_slots(nodes: list[dict[str, float]], gpus: str = "auto", workers: i
     return RayPlan(slots, {"num_cpus": per, "num_gpus": 0}, memory, "cpu")
 
 
+def share_env(env: dict[str, str], gpu_ids: list[Any], gpu_memory: dict[int, int]) -> dict[str, str]:
+    """The job's environment on its node: a task sharing a GPU (``SHARE_ENV``) gets the memory cap
+    of its share of the GPU Ray gave it (:func:`autograder.devices.memory_cap`)."""
+    if SHARE_ENV not in env or MEMORY_ENV in env:
+        return env
+    ids = [int(g) for g in gpu_ids if str(g).isdigit()]
+    total = min((gpu_memory.get(i, 0) for i in ids), default=0) if ids and all(i in gpu_memory for i in ids) else 0
+    return {**env, **gpu_cap_env(memory_cap(total, int(env[SHARE_ENV])))}
+
+
 def _ray_task(job: dict[str, Any], bundle: bytes, seconds: float, die: bool) -> dict[str, Any]:
     """The Ray task: ``run_job`` plus where it ran and when it started."""
     import ray
 
     started = time.time()
+    if SHARE_ENV in job.get("env", {}):
+        job = {**job, "env": share_env(job["env"], list(ray.get_gpu_ids()), detect_gpu_memory())}
     reply = run_job(job, bundle, seconds, die=die)
     reply.update(node=ray.util.get_node_ip_address(), gpus=[str(g) for g in ray.get_gpu_ids()], started=started)
     return reply
@@ -142,10 +161,11 @@ class RayBackend:
         gpus: ``"auto"`` (a GPU per task where the cluster has GPUs) or ``"none"``.
         workers: slots at most (default: one per GPU, or one per two CPUs).
         threads: math threads (and Ray CPUs) per CPU task.
+        per_gpu: tasks sharing a GPU (``num_gpus=1/K``; default 1).
     """
 
     def __init__(self, address: str | None = None, gpus: str = "auto", workers: int | None = None,
-                 threads: int | None = None):
+                 threads: int | None = None, per_gpu: int | None = None):
         ray = _import_ray()
         self._ray = ray
         self.owns = False
@@ -164,7 +184,7 @@ class RayBackend:
                     raise RuntimeError(f"cannot connect to the Ray cluster at {address}: {_first_line(exc)}") from None
         try:
             nodes = [dict(node["Resources"]) for node in ray.nodes() if node.get("Alive")]
-            plan = plan_ray_slots(nodes, gpus, workers, threads)
+            plan = plan_ray_slots(nodes, gpus, workers, threads, per_gpu)
         except BaseException:
             self.close()
             raise

@@ -33,10 +33,10 @@ from traitlets.config import Config
 
 from . import feedback, preflight, restrict, sandbox
 from . import messages as msg
-from .backends import Handle, open_backend
+from .backends import Handle, LocalBackend, open_backend
 from .checks.threshold import as_check
 from .course import Course
-from .devices import Slot
+from .devices import DEFAULT_NEED_MB, Slot, exclusive_slot, shares_gpu
 from .job import Job
 from .leaderboard import leaderboard_entries
 from .pipeline import Autograder
@@ -53,6 +53,8 @@ DEFAULT_CELL_TIMEOUT = 600
 class Options:
     workers: int | None = None
     gpus: str = "auto"
+    per_gpu: int | None = None  # submissions sharing a GPU (default: from its memory and gpu_memory_mb)
+    gpu_memory_mb: int = DEFAULT_NEED_MB  # GPU memory one submission needs, for the default per_gpu
     timeout: float = 1800.0  # seconds for a whole submission
     cell_timeout: int | None = None  # seconds per cell (default: the course's Execute.timeout, else 600)
     memory_gb: float | None = None  # per submission (default: 80% of the memory, shared among slots)
@@ -75,6 +77,7 @@ class Report:
     graded: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     slots: list[str] = field(default_factory=list)
+    regraded_alone: list[str] = field(default_factory=list)  # GPU out-of-memory on a shared GPU, graded again alone
     seconds: float = 0.0
     grades_csv: str = ""
     sandbox: str = ""
@@ -291,7 +294,7 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
                         continue
             pending.append((student, digest))
         backend = open_backend(options.backend, address=options.address, gpus=options.gpus, workers=options.workers,
-                               threads=options.threads)
+                               threads=options.threads, per_gpu=options.per_gpu, need_mb=options.gpu_memory_mb)
         slots = backend.slots
         report.slots = [s.label for s in slots]
         memory = int(options.memory_gb * 2**30) if options.memory_gb else int(0.8 * backend.slot_memory) or None
@@ -351,11 +354,34 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
         free = list(slots)
         running: list[Handle] = []
         queue = list(pending)
+        # A GPU out-of-memory on a shared GPU may be a neighbour's doing (the grader's environment, not
+        # the student's code): such a submission is graded once more with the GPU to itself. It waits
+        # until every slot of its GPU is free; meanwhile no other submission starts there.
+        alone: list[tuple[str, str, str]] = []  # (student, digest, device)
+        held: dict[int, list[Slot]] = {}  # id(run) -> the other slots of its GPU, kept while it runs
+        retried: set[str] = set()
         try:
-            while queue or running:
-                while queue and free:
+            while queue or running or alone:
+                for item in list(alone):
+                    device = item[2]
+                    mine = [s for s in slots if s.device == device]
+                    if all(s in free for s in mine):
+                        for s in mine:
+                            free.remove(s)
+                        alone.remove(item)
+                        job = make_job(item[0], item[1], exclusive_slot(mine))
+                        hard = time.monotonic() + options.timeout + EVALUATE_SECONDS * len(checks) + 60
+                        run = backend.start(job, mine[0], hard)
+                        held[id(run)] = mine
+                        running.append(run)
+                waiting = {item[2] for item in alone}
+                while queue:
+                    usable = [s for s in free if s.device not in waiting]
+                    if not usable:
+                        break
                     student, digest = queue.pop(0)
-                    slot = free.pop(0)
+                    slot = usable[0]
+                    free.remove(slot)
                     job = make_job(student, digest, slot)
                     hard = time.monotonic() + options.timeout + EVALUATE_SECONDS * len(checks) + 60
                     running.append(backend.start(job, slot, hard))
@@ -367,10 +393,21 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
                         continue
                     run.wait()
                     running.remove(run)
-                    free.append(run.slot)
-                    results = _finish(course, run, config, options.feedback)
+                    free.extend(held.pop(id(run), [run.slot]))
+                    result = _result_of(run)
+                    student = run.job.student
+                    if (result.status == "memory" and shares_gpu(run.slot) and "GPU" in result.detail
+                            and student not in retried and isinstance(backend, LocalBackend)):
+                        retried.add(student)
+                        report.regraded_alone.append(student)
+                        alone.append((student, run.job.fingerprint, run.slot.device))
+                        shutil.rmtree(run.job.out_dir, ignore_errors=True)
+                        continue
+                    if student in retried:
+                        result.notes.append(msg.GRADED_ALONE)
+                    results = _record(course, run.job, result, config, options.feedback)
                     report.graded.append(results)
-                    bar.set_postfix_str(f"{run.job.student}: {results['status']}", refresh=False)
+                    bar.set_postfix_str(f"{student}: {results['status']}", refresh=False)
                     bar.update(1)
                     shutil.rmtree(run.job.out_dir, ignore_errors=True)
         except BaseException:
@@ -386,18 +423,17 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
     return report
 
 
-def _finish(course: Course, run: Handle, config: Config, with_feedback: bool) -> dict[str, Any]:
+def _result_of(run: Handle) -> WorkerResult:
+    """What the worker of ``run`` wrote, or why it wrote nothing."""
     job = run.job
     result_file = Path(job.out_dir) / "result.json"
     if result_file.exists():
-        result = WorkerResult.from_json(json.loads(result_file.read_text()))
-    elif run.killed:
-        result = failed_result(job, "timeout", msg.TIMEOUT_TOTAL.format(seconds=job.timeout))
-    else:
-        error = Path(job.out_dir) / "worker-error.txt"
-        detail = error.read_text().strip().splitlines()[-1] if error.exists() else msg.WORKER_NO_RESULT
-        result = failed_result(job, "error", detail)
-    return _record(course, job, result, config, with_feedback)
+        return WorkerResult.from_json(json.loads(result_file.read_text()))
+    if run.killed:
+        return failed_result(job, "timeout", msg.TIMEOUT_TOTAL.format(seconds=job.timeout))
+    error = Path(job.out_dir) / "worker-error.txt"
+    detail = error.read_text().strip().splitlines()[-1] if error.exists() else msg.WORKER_NO_RESULT
+    return failed_result(job, "error", detail)
 
 
 def _record(course: Course, job: Job, result: WorkerResult, config: Config, with_feedback: bool) -> dict[str, Any]:
@@ -433,6 +469,8 @@ def summary_table(report: Report) -> str:
     flagged = sorted(r["student"] for r in report.graded if r.get("flags"))
     if flagged:
         lines.append(f"flags to review (scores unchanged): {', '.join(flagged)}; see results/{report.assignment}/*.json")
+    if report.regraded_alone:
+        lines.append(f"out of GPU memory on a shared GPU, graded again alone: {', '.join(sorted(report.regraded_alone))}")
     if report.grades_csv:
         lines.append(f"grades exported to {report.grades_csv}")
     return "\n".join(lines)

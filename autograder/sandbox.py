@@ -64,7 +64,8 @@ LOCK_DIR = Path("/tmp/autograder-uids")  # fixed, whatever TMPDIR says: every gr
 # The environment the kernel may see; everything else (tokens, keys, paths) stays out.
 ENV_KEEP = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONHASHSEED", "CUDA_VISIBLE_DEVICES",
             "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES", "LD_LIBRARY_PATH", "KERAS_BACKEND",
-            "MPLBACKEND", "COURSE_FAST", "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "PYTHONUNBUFFERED")
+            "MPLBACKEND", "COURSE_FAST", "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "PYTHONUNBUFFERED",
+            "TF_FORCE_GPU_ALLOW_GROWTH", "AUTOGRADER_GPU_MEMORY_MB")
 ENV_KEEP_PREFIXES = ("OMP_", "MKL_", "OPENBLAS_", "TF_NUM_", "XLA_")
 
 

@@ -73,6 +73,28 @@ def test_both_frameworks_build_the_same_network():
     assert reference("keras").config == reference("torch").config
 
 
+def test_label_smoothing_is_the_same_in_both_frameworks():
+    keras = pytest.importorskip("keras")
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    logits = np.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0], [1.0, 1.0, 1.0]], dtype="float32")
+    labels = np.array([0, 1, 2])
+    eps = reference("keras").training.label_smoothing
+    assert 0 < eps < 1
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    target = np.full(probs.shape, eps / 3)
+    target[np.arange(3), labels] += 1 - eps
+    expected = -(target * np.log(probs)).sum(axis=1)
+    by_keras = keras.ops.convert_to_numpy(solutions.keras_smoothed_loss(eps)(labels, probs))
+    np.testing.assert_allclose(by_keras, expected, rtol=1e-5)
+    by_torch = torch.nn.CrossEntropyLoss(label_smoothing=eps, reduction="none")(
+        torch.from_numpy(logits), torch.from_numpy(labels))
+    np.testing.assert_allclose(by_torch.numpy(), expected, rtol=1e-5)
+    plain = keras.ops.convert_to_numpy(solutions.keras_smoothed_loss(0.0)(labels, probs))
+    np.testing.assert_allclose(plain, -np.log(probs[np.arange(3), labels]), rtol=1e-5)
+
+
 @pytest.mark.needs_data
 @pytest.mark.slow
 @pytest.mark.parametrize("framework", FRAMEWORKS)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from autograder.backends import LocalBackend, open_backend
-from autograder.devices import Slot
+from autograder.devices import MEMORY_ENV, Slot
 from autograder.ray_backend import (
     LINK_PLACEHOLDER,
     RayRun,
@@ -23,6 +23,7 @@ from autograder.ray_backend import (
     pack_inputs,
     plan_ray_slots,
     run_job,
+    share_env,
     unpack,
 )
 from autograder.worker import Job
@@ -42,6 +43,30 @@ def test_ray_gives_each_task_one_gpu_and_leaves_cuda_visible_devices_to_ray():
     assert all("CUDA_VISIBLE_DEVICES" not in s.env and s.env["OMP_NUM_THREADS"] == "8" for s in plan.slots)
     assert plan.slot_memory == 16 * GiB
     assert len(plan_ray_slots([node(32, 4), node(32, 4)], workers=3).slots) == 3
+
+
+def test_ray_shares_a_gpu_among_k_tasks_with_fractional_gpus():
+    plan = plan_ray_slots([node(32, 4), node(32, 4)], per_gpu=4)
+    assert len(plan.slots) == 32 and plan.kind == "gpu"
+    assert plan.options == {"num_gpus": 0.25, "num_cpus": 2}  # 8 CPUs per GPU over 4 tasks
+    assert plan.slot_memory == 4 * GiB
+    assert all(s.env["AUTOGRADER_GPU_SHARE"] == "4" and s.env["OMP_NUM_THREADS"] == "2" for s in plan.slots)
+    assert all("CUDA_VISIBLE_DEVICES" not in s.env and MEMORY_ENV not in s.env for s in plan.slots)
+    assert plan_ray_slots([node(2, 1)], per_gpu=8).options["num_cpus"] == 1  # a CPU each at least
+    assert plan_ray_slots([node(8, 1)], per_gpu=3, workers=2).options["num_gpus"] == pytest.approx(1 / 3)
+    assert "AUTOGRADER_GPU_SHARE" not in plan_ray_slots([node(8, 1)], per_gpu=1).slots[0].env
+    with pytest.raises(ValueError, match="per-gpu"):
+        plan_ray_slots([node(8, 1)], per_gpu=0)
+
+
+def test_a_ray_task_sharing_a_gpu_caps_its_kernel_with_the_memory_of_the_gpu_it_got():
+    env = {"AUTOGRADER_GPU_SHARE": "4", "OMP_NUM_THREADS": "2"}
+    capped = share_env(env, [3], {0: 16384, 3: 81920})
+    assert capped[MEMORY_ENV] == str((81920 - 4 * 1024) // 4) and capped["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
+    assert capped["OMP_NUM_THREADS"] == "2"
+    assert share_env({"OMP_NUM_THREADS": "2"}, [0], {0: 16384}) == {"OMP_NUM_THREADS": "2"}  # not shared
+    with pytest.raises(ValueError, match="memory"):
+        share_env(env, [5], {0: 16384})  # nvidia-smi on the node does not know the GPU
 
 
 def test_ray_cpu_slots_fit_on_the_nodes_and_hide_unused_gpus():

@@ -149,3 +149,18 @@ def test_the_course_lists_forbidden_names_beside_its_checks(tmp_path):
     restrict.check_names(load_forbid(tmp_path, "a1"))
     with pytest.raises(ValueError, match="not a name of the kit"):
         restrict.check_names(["numpy.maximum"])
+
+
+def test_the_courses_own_lists_resolve_and_07_cannot_import_the_reference():
+    course_root = Path(__file__).resolve().parents[2]
+    for table in sorted(p.name for p in (course_root / "source").iterdir() if p.is_dir()):
+        restrict.check_names(load_forbid(course_root, table))
+    kit = restricted_kit(load_forbid(course_root, "07_regularization"), "07_regularization")
+    out = run(kit / "course", """
+        import course.datasets
+        try:
+            from course.solutions import train_reference
+        except Exception as exc:
+            print(type(exc).__name__)
+        """)
+    assert out.split() == ["NotAllowedInGrading"]

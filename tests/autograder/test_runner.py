@@ -1,4 +1,8 @@
+import textwrap
+
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_notebook
 from traitlets.config import Config
 
 from autograder.course import Course
@@ -64,3 +68,52 @@ def test_summary_table_has_a_row_per_submission_and_the_totals():
     assert lines[0].split() == ["student", "status", "score", "max", "seconds", "device", "flags"]
     assert lines[2].split()[:3] == ["ana", "ok", "3*"] and lines[3].split()[:3] == ["bo", "timeout", "0"]
     assert "graded 2 (1 ok, 1 timeout), skipped 1 already graded" in table
+
+
+def _code(source: str, **meta) -> nbformat.NotebookNode:
+    cell = new_code_cell(source)
+    cell.metadata["nbgrader"] = {"schema_version": 3, "grade": False, "solution": False, "locked": False, **meta}
+    return cell
+
+
+@pytest.mark.slow
+def test_out_of_gpu_memory_on_a_shared_gpu_is_graded_again_alone(tmp_path, monkeypatch):
+    """Two submissions per (pretended) GPU: one that runs out of GPU memory only under the shared cap
+    is graded again with the GPU to itself and keeps its points; one out of memory even alone keeps
+    status memory; both get the note; a submission that never runs out is graded once."""
+    import autograder.backends as backends
+    from autograder.devices import MEMORY_ENV
+    from autograder.runner import Options, grade_assignment
+
+    monkeypatch.setattr(backends, "detect_gpus", lambda: [(0, "Fake GPU")])
+    monkeypatch.setattr(backends, "detect_gpu_memory", lambda: {0: 16384})
+    root = tmp_path / "course"
+    (root / "source" / "mini").mkdir(parents=True)
+    nb = new_notebook(cells=[
+        _code("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", grade_id="answer", solution=True),
+        _code("assert x == 1", grade_id="test_x", grade=True, locked=True, points=1),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(nb, root / "source" / "mini" / "mini.ipynb")
+    course = Course(root)
+    released = nbformat.read(course.release("mini") / "mini.ipynb", as_version=4)
+    oom = ("class OutOfMemoryError(RuntimeError):\n    pass\n"
+           "raise OutOfMemoryError('CUDA out of memory. Tried to allocate 2.00 GiB')")
+    answers = {"capped": f"import os\nif os.environ.get('{MEMORY_ENV}'):\n" + textwrap.indent(oom, "    ") + "\nx = 1",
+               "always": oom, "fine": "x = 1"}
+    for student, answer in answers.items():
+        released.cells[0].source = answer
+        (root / "submitted" / student / "mini").mkdir(parents=True)
+        nbformat.write(released, root / "submitted" / student / "mini" / "mini.ipynb")
+    report = grade_assignment(course, "mini", Options(per_gpu=2, sandbox="none", preflight=False, progress=False,
+                                                      feedback=False, workers=1))
+    graded = {r["student"]: r for r in report.graded}
+    assert report.slots == ["gpu:0/0", "gpu:0/1"]
+    assert sorted(report.regraded_alone) == ["always", "capped"]
+    assert (graded["capped"]["status"], graded["capped"]["score"]) == ("ok", 1)
+    assert graded["always"]["status"] == "memory" and graded["always"]["score"] == 0
+    assert graded["always"]["detail"] == "la memoria de la GPU"  # alone: no cap, the whole GPU was full
+    assert (graded["fine"]["status"], graded["fine"]["score"]) == ("ok", 1)
+    assert "graded again alone: always, capped" in summary_table(report)
+    from autograder import messages as msg
+
+    assert msg.GRADED_ALONE in graded["capped"]["notes"] and msg.GRADED_ALONE not in graded["fine"]["notes"]
