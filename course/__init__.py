@@ -14,10 +14,11 @@ from .config import budget, fast_mode, subset
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "cli", "config", "datasets", "device", "interface", "keras", "lr_finder", "meta", "models", "plots", "scratch",
+    "claims", "cli", "config", "datasets", "device", "interface", "keras", "lr_finder", "meta", "models", "plots", "scratch",
     "solutions", "torch", "tuning",
 }
 _SHORTCUTS = {
+    "claim": "claims",
     "load_fashion_mnist": "datasets",
     "get_device": "device",
     "describe_devices": "device",

@@ -62,13 +62,16 @@ def secret_lines(nb: nbformat.NotebookNode) -> set[str]:
             if len(line) > 3 and not any(d in line for d in DELIMITERS)}
 
 
-def kernel_env(assignment: str | None = None) -> dict[str, str]:
-    """Environment of a kernel that runs a notebook as CI does: fast mode, inline plots, and the
-    kit without the names the assignment forbids (as the grader's kernels import it)."""
+def kernel_env(assignment: str | None = None, *, fast: bool = True) -> dict[str, str]:
+    """Environment of a kernel that runs a notebook as CI does: fast mode (``fast=False``: full
+    size, as a student runs it), inline plots, and the kit without the names the assignment
+    forbids (as the grader's kernels import it)."""
     from autograder.sandbox import restricted_kit
     from autograder.thresholds import load_forbid
 
     env = dict(os.environ, COURSE_FAST="1", TF_CPP_MIN_LOG_LEVEL="2")
+    if not fast:
+        del env["COURSE_FAST"]
     env.pop("MPLBACKEND", None)
     forbid = load_forbid(ROOT, assignment) if assignment else []
     if forbid:
