@@ -53,13 +53,14 @@ def errors(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
 
 
 def run(path: Path, fast: bool, timeout: int) -> dict[str, Any]:
-    from course.claims import ENV_CLAIMS_FILE, read_claims
+    from course.claims import ENV_CLAIMS_FILE, ENV_STRICT, read_claims
 
     nb = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory() as tmp:
         claims_file = Path(tmp) / "claims.jsonl"
         env = kernel_env(path.parent.name, fast)
         env[ENV_CLAIMS_FILE] = str(claims_file)
+        env[ENV_STRICT] = "1"  # a claim that does not hold fails its cell (a student's own run only warns)
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                                 resources={"metadata": {"path": str(path.parent)}})
         start = time.perf_counter()

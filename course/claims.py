@@ -1,10 +1,13 @@
 """Outcome claims: what a notebook's prose says a run shows, checked where the run happens.
 
 A demonstration cell ends with ``claim(name, values, held, says=...)``: the measured numbers and
-whether the sentence of the prose that reads them holds. In full mode (no ``COURSE_FAST``) a claim
-that does not hold raises :class:`ClaimFailed`, so the notebook stops at the cell whose prose has
-become untrue. In fast mode (small data, CI) claims are only recorded: most are not expected to
-hold on a few thousand images; ``full_only=False`` checks one in both modes.
+whether the sentence of the prose that reads them holds. In full mode (no ``COURSE_FAST``) with
+``COURSE_CLAIMS_STRICT=1`` (``benchmarks/notebooks_full.py`` sets it) a claim that does not hold
+raises :class:`ClaimFailed`, so the notebook stops at the cell whose prose has become untrue.
+Without it (a student's own full run, on hardware and versions the figures were not measured on)
+it prints a Spanish warning instead and the notebook goes on. In fast mode (small data, CI) claims
+are only recorded: most are not expected to hold on a few thousand images; ``full_only=False``
+checks one in both modes, and a checked claim that fails in fast mode always raises (CI).
 
 When ``COURSE_CLAIMS_FILE`` is set, every claim is appended to that file as one JSON line
 (``benchmarks/notebooks_full.py`` reads it).
@@ -22,6 +25,7 @@ from typing import Any
 from .config import fast_mode
 
 ENV_CLAIMS_FILE = "COURSE_CLAIMS_FILE"
+ENV_STRICT = "COURSE_CLAIMS_STRICT"
 
 
 class ClaimFailed(AssertionError):
@@ -66,6 +70,10 @@ def claim(name: str, values: Mapping[str, Any], held: Any, *, says: str = "", fu
     elif not checked:
         print(f"Comprobación «{name}»: no se cumple en modo rápido, con pocos datos; el texto habla de los datos "
               f"completos ({shown})")
+    elif not (fast or os.environ.get(ENV_STRICT, "").strip() == "1"):
+        print(f"AVISO: el texto del cuaderno dice que «{says or name}», pero esta ejecución no lo confirma "
+              f"({shown}). Puede deberse a tu equipo o a las versiones de las bibliotecas; lee los números de tu "
+              "ejecución con eso en mente y coméntaselo a tu profesor.")
     else:
         raise ClaimFailed(
             f"El texto del cuaderno afirma algo que esta ejecución no confirma / the notebook's prose claims "
