@@ -12,8 +12,10 @@ GPU machine. Steps:
   schedule; the fast-mode subset with ``--fast``, the default without a GPU);
 - GPU only: ``nb08`` (notebook 08 executed at full size), ``demo_grade`` (``autograder grade`` of
   the demo course with the sandbox and ``--gpus auto``: the device of each submission),
-  ``batch`` (N copies of the demo's reference submission graded with ``--per-gpu 1`` and with
-  the default K: submissions per minute for each).
+  ``batch`` (N copies of the demo's reference submission, or with ``--batch-assignment A`` of this
+  course's assignment A, graded with ``--per-gpu 1`` and with the default K: submissions per
+  minute for each). The demo is the default because 16 copies of 07 graded one at a time do not
+  fit the 8 minutes: ``--batch-assignment 07_regularization --budget 1800`` with ``COURSE_FAST=1``.
 
 Without a GPU it says so (``"gpu": false``), runs the CPU figures only, and exits 0.
 """
@@ -111,7 +113,7 @@ def fit_figures(framework: str, devices: list[str], fast: bool, clock: Clock) ->
 
 def grade(course: Path, assignment: str, extra: list[str], timeout: float) -> dict[str, Any]:
     """``autograder grade`` of a course: submissions per minute and the device of each."""
-    result = run_step([sys.executable, "-m", "autograder", "grade", assignment, "--course-dir", str(course),
+    result = run_step([sys.executable, "-m", "autograder.cli", "grade", assignment, "--course-dir", str(course),
                        "--no-progress", "--no-report", "--force", *extra], timeout)
     results = sorted((course / "results" / assignment).glob("*.json"))
     devices = {}
@@ -128,7 +130,35 @@ def grade(course: Path, assignment: str, extra: list[str], timeout: float) -> di
     return summary
 
 
-def gpu_steps(clock: Clock, submissions: int) -> dict[str, Any]:
+def course_of(assignment: str, out: Path, copies: int) -> Path:
+    """A course with this repository's ``assignment`` released and ``copies`` copies of its reference
+    submission (the source notebook's solutions in the release notebook)."""
+    import nbformat
+
+    from autograder.demo import fill, solution_of
+
+    out.mkdir(parents=True)
+    for name in ("nbgrader_config.py", "thresholds.toml"):
+        shutil.copy(ROOT / name, out / name)
+    shutil.copytree(ROOT / "source" / assignment, out / "source" / assignment,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.keras", "*.pt", "figures"))
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", "release", assignment, "--course-dir", str(out)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise RuntimeError(f"autograder release {assignment} failed: {(done.stderr or done.stdout)[-400:]}")
+    [source] = sorted((out / "source" / assignment).glob("*.ipynb"))
+    source_nb = nbformat.read(source, as_version=4)
+    answers = {c.metadata.nbgrader["grade_id"]: solution_of(c.source) for c in source_nb.cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
+    submitted = fill(nbformat.read(out / "release" / assignment / source.name, as_version=4), answers)
+    for i in range(copies):
+        folder = out / "submitted" / f"copy{i:02d}" / assignment
+        folder.mkdir(parents=True)
+        nbformat.write(submitted, folder / source.name)
+    return out
+
+
+def gpu_steps(clock: Clock, submissions: int, batch_assignment: str | None = None) -> dict[str, Any]:
     steps: dict[str, Any] = {}
     notebooks = sorted((ROOT / "source" / "08_gpu").glob("*.ipynb"))
     with tempfile.TemporaryDirectory(prefix="gpu-check-") as tmp:
@@ -153,16 +183,20 @@ def gpu_steps(clock: Clock, submissions: int) -> dict[str, Any]:
 
             demo = build_course(work / "demo")
             steps["demo_grade"] = grade(demo, ASSIGNMENT, ["--gpus", "auto", "--sandbox", "auto"], clock.left(150))
-            reference = Course(demo).path("submitted", "reference", ASSIGNMENT)
-            batch = work / "batch"
-            build_course(batch)
-            shutil.rmtree(batch / "submitted")
-            for i in range(submissions):
-                shutil.copytree(reference, batch / "submitted" / f"copy{i:02d}" / ASSIGNMENT)
+            if batch_assignment:
+                batch, assignment = course_of(batch_assignment, work / "batch", submissions), batch_assignment
+            else:
+                reference = Course(demo).path("submitted", "reference", ASSIGNMENT)
+                batch, assignment = work / "batch", ASSIGNMENT
+                build_course(batch)
+                shutil.rmtree(batch / "submitted")
+                for i in range(submissions):
+                    shutil.copytree(reference, batch / "submitted" / f"copy{i:02d}" / ASSIGNMENT)
+            share = max(150.0, clock.left(10**6) / 2)
             steps["batch"] = {
-                "submissions": submissions,
-                "per_gpu_1": grade(batch, ASSIGNMENT, ["--gpus", "auto", "--per-gpu", "1"], clock.left(150)),
-                "per_gpu_default": grade(batch, ASSIGNMENT, ["--gpus", "auto"], clock.left(150)),
+                "assignment": assignment, "submissions": submissions,
+                "per_gpu_1": grade(batch, assignment, ["--gpus", "auto", "--per-gpu", "1"], clock.left(share)),
+                "per_gpu_default": grade(batch, assignment, ["--gpus", "auto"], clock.left(share)),
             }
         except Exception as exc:  # recorded, never a crash: the summary is still printed
             steps.setdefault("demo_grade", {"error": repr(exc)})
@@ -175,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fast", action="store_true", help="the fast-mode subset for the fit figures "
                                                             "(always without a GPU)")
     parser.add_argument("--submissions", type=int, default=16, help="copies graded by the batch step (default 16)")
+    parser.add_argument("--batch-assignment", help="grade copies of this course assignment's reference submission "
+                                                   "(e.g. 07_regularization; COURSE_FAST applies if set) instead of "
+                                                   "the demo's, which fits the default budget")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from autograder.devices import detect_gpu_memory, detect_gpus
@@ -193,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     summary["torch_fit"] = fit_figures("torch", devices, fast, clock)
     summary["keras_fit"] = fit_figures("keras", devices, fast, clock)
     if gpu:
-        summary.update(gpu_steps(clock, args.submissions))
+        summary.update(gpu_steps(clock, args.submissions, args.batch_assignment))
     print(json.dumps(summary))
     return 0
 

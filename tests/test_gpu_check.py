@@ -30,3 +30,23 @@ def test_gpu_check_without_a_gpu_says_so_and_exits_cleanly_with_the_cpu_figures(
         assert summary[step]["cpu"]["seconds_per_epoch"] > 0, summary[step]
         assert 0 < summary[step]["cpu"]["val_accuracy"] <= 1
     assert not {"nb08", "demo_grade", "batch"} & set(summary)
+
+
+@pytest.mark.slow
+def test_the_batch_course_holds_copies_of_the_assignments_reference_submission(tmp_path, monkeypatch):
+    import importlib.util
+
+    import nbformat
+
+    spec = importlib.util.spec_from_file_location("gpu_check", ROOT / "scripts" / "gpu_check.py")
+    assert spec is not None and spec.loader is not None
+    gpu_check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gpu_check)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
+    course = gpu_check.course_of("07_regularization", tmp_path / "batch", 2)
+    copies = sorted((course / "submitted").iterdir())
+    assert [c.name for c in copies] == ["copy00", "copy01"]
+    nb = nbformat.read(copies[0] / "07_regularization" / "07_regularization.ipynb", as_version=4)
+    sources = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "NotImplementedError" not in sources and "modelo_final = keras.Sequential" in sources
+    assert "BEGIN HIDDEN TESTS" not in sources and (course / "thresholds.toml").exists()
