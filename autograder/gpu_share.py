@@ -19,10 +19,11 @@ import re
 from typing import Any
 
 from .devices import MEMORY_ENV
+from .kernel_hooks import with_on_import
 
 _CODE = '''
 def __autograder_gpu_cap():
-    import importlib.abc, importlib.util, os, sys
+    import os
     try:
         cap = int(os.environ.get("{env}", ""))
     except ValueError:
@@ -45,38 +46,7 @@ def __autograder_gpu_cap():
         elif torch.cuda.is_available():
             apply()
 
-    cappers = {{"tensorflow": cap_tensorflow, "torch": cap_torch}}
-    for name in list(cappers):
-        if name in sys.modules:
-            cappers.pop(name)(sys.modules[name])
-
-    class CapOnImport(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path=None, target=None):
-            if name not in cappers:
-                return None
-            sys.meta_path.remove(self)
-            try:
-                spec = importlib.util.find_spec(name)
-            finally:
-                sys.meta_path.insert(0, self)
-            if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
-                return spec
-            capper, exec_module = cappers.pop(name), spec.loader.exec_module
-
-            def exec_and_cap(module):
-                exec_module(module)
-                try:
-                    capper(module)
-                except Exception as exc:
-                    print(f"autograder: GPU memory cap not applied to {{name}}: {{exc}}", file=sys.stderr)
-
-            spec.loader.exec_module = exec_and_cap
-            if not cappers:
-                sys.meta_path.remove(self)
-            return spec
-
-    if cappers:
-        sys.meta_path.insert(0, CapOnImport())
+    __autograder_on_import({{"tensorflow": cap_tensorflow, "torch": cap_torch}}, "CapOnImport", warn=True)
 
 
 __autograder_gpu_cap()
@@ -92,7 +62,7 @@ _OOM = re.compile(r"CUDA out of memory|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryA
 
 def cap_code() -> str:
     """Python source that caps the kernel's GPU memory at ``$AUTOGRADER_GPU_MEMORY_MB`` (no-op without it)."""
-    return _CODE.format(env=MEMORY_ENV)
+    return with_on_import(_CODE).format(env=MEMORY_ENV)
 
 
 def gpu_out_of_memory(output: dict[str, Any]) -> bool:

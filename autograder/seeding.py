@@ -10,9 +10,11 @@ does not shadow it.
 
 from __future__ import annotations
 
+from .kernel_hooks import with_on_import
+
 _TEMPLATE = '''
 def __autograder_seed(seed={seed}):
-    import importlib.abc, importlib.util, os, random, sys
+    import os, random, sys
     random.seed(seed)
     try:
         import numpy
@@ -37,38 +39,7 @@ def __autograder_seed(seed={seed}):
         if torch.cuda.is_available():
             torch.cuda.manual_seed_all(seed)
 
-    seeders = {{"tensorflow": seed_tensorflow, "torch": seed_torch}}
-    for name in list(seeders):
-        if name in sys.modules:
-            seeders.pop(name)(sys.modules[name])
-
-    class SeedOnImport(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path=None, target=None):
-            if name not in seeders:
-                return None
-            sys.meta_path.remove(self)
-            try:
-                spec = importlib.util.find_spec(name)
-            finally:
-                sys.meta_path.insert(0, self)
-            if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
-                return spec
-            seeder, exec_module = seeders.pop(name), spec.loader.exec_module
-
-            def exec_and_seed(module):
-                exec_module(module)
-                try:
-                    seeder(module)
-                except Exception:
-                    pass
-
-            spec.loader.exec_module = exec_and_seed
-            if not seeders:
-                sys.meta_path.remove(self)
-            return spec
-
-    if seeders:
-        sys.meta_path.insert(0, SeedOnImport())
+    __autograder_on_import({{"tensorflow": seed_tensorflow, "torch": seed_torch}}, "SeedOnImport", warn=False)
 
 
 __autograder_seed()
@@ -78,4 +49,4 @@ del __autograder_seed
 
 def seed_code(seed: int) -> str:
     """Python source that seeds the kernel it runs in (leaves no names behind)."""
-    return _TEMPLATE.format(seed=int(seed))
+    return with_on_import(_TEMPLATE).format(seed=int(seed))
