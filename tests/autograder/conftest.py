@@ -16,7 +16,25 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
+import nbformat.v4
 import pytest
+
+KERNELSPEC = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+
+
+def nbgrader_cell(source: str, **meta) -> nbformat.NotebookNode:
+    """A code cell with nbgrader's metadata (``grade_id=...``, ``solution=True``, ``grade=True``...)."""
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {"schema_version": 3, "grade": False, "solution": False, "locked": False, **meta}
+    return cell
+
+
+def answer_and_tests(**tests: str) -> nbformat.NotebookNode:
+    """A source notebook: the answer cell (``x = 1``), then one 1-point test cell per ``grade_id=source``."""
+    cells = [nbgrader_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", grade_id="answer", solution=True)]
+    cells += [nbgrader_cell(source, grade_id=name, grade=True, locked=True, points=1) for name, source in tests.items()]
+    return nbformat.v4.new_notebook(cells=cells, metadata=KERNELSPEC)
+
 
 QUICKSTART_STUDENTS = ("blank", "reference", "edited", "deleted", "broken")
 

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
+from nbformat.v4 import new_notebook
 
 from autograder.devices import MEMORY_ENV
 from autograder.gpu_share import cap_code, gpu_out_of_memory
 from autograder.seeding import seed_code
+
+from .conftest import nbgrader_cell
 
 # Fake frameworks that record, in CALLS, what the kernel's hooks did to them.
 FAKE_TF = '''
@@ -117,12 +119,6 @@ def test_gpu_out_of_memory_errors_are_recognised(ename, evalue, oom):
     assert not gpu_out_of_memory({"output_type": "stream", "name": "stderr", "text": evalue})
 
 
-def _cell(source: str, **meta) -> nbformat.NotebookNode:
-    cell = new_code_cell(source)
-    cell.metadata["nbgrader"] = {"schema_version": 3, "grade": False, "solution": False, "locked": False, **meta}
-    return cell
-
-
 @pytest.mark.slow
 def test_a_cell_out_of_gpu_memory_ends_the_notebook_as_memory(tmp_path, monkeypatch):
     """On a (pretended) shared GPU: the kernel runs the cap hook; a CUDA OOM stops the notebook as
@@ -133,10 +129,10 @@ def test_a_cell_out_of_gpu_memory_ends_the_notebook_as_memory(tmp_path, monkeypa
     root = tmp_path / "course"
     (root / "source" / "mini").mkdir(parents=True)
     nb = new_notebook(cells=[
-        _cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", grade_id="answer", solution=True),
-        _cell("import sys\nassert any(type(f).__name__ == 'CapOnImport' for f in sys.meta_path)",
+        nbgrader_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", grade_id="answer", solution=True),
+        nbgrader_cell("import sys\nassert any(type(f).__name__ == 'CapOnImport' for f in sys.meta_path)",
               grade_id="test_hook", grade=True, locked=True, points=1),
-        _cell("assert x == 1", grade_id="test_after", grade=True, locked=True, points=1),
+        nbgrader_cell("assert x == 1", grade_id="test_after", grade=True, locked=True, points=1),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     nbformat.write(nb, root / "source" / "mini" / "mini.ipynb")
     course = Course(root)

@@ -5,11 +5,10 @@ import sys
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder.course import Course
 
-from .conftest import child_env, gradebook_rows, results_of
+from .conftest import answer_and_tests, child_env, gradebook_rows, results_of
 
 pytestmark = pytest.mark.slow
 
@@ -21,21 +20,11 @@ ANSWERS = {
 }
 
 
-def cell(source, **meta):
-    c = new_code_cell(source)
-    c.metadata["nbgrader"] = {"schema_version": 3, "grade": False, "solution": False, "locked": False, **meta}
-    return c
-
-
 @pytest.fixture(scope="module")
 def limits_course(tmp_path_factory, session_cache):
     root = tmp_path_factory.mktemp("limits")
     (root / "source" / "lim").mkdir(parents=True)
-    nb = new_notebook(cells=[
-        cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", grade_id="answer", solution=True),
-        cell("assert x == 1", grade_id="test_x", grade=True, locked=True, points=1),
-    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    nbformat.write(nb, root / "source" / "lim" / "lim.ipynb")
+    nbformat.write(answer_and_tests(test_x="assert x == 1"), root / "source" / "lim" / "lim.ipynb")
     (root / "thresholds.toml").write_text('[lim.salida]\nkind = "required_file"\npath = "salida.txt"\npoints = 1\n')
     course = Course(root)
     released = nbformat.read(course.release("lim") / "lim.ipynb", as_version=4)

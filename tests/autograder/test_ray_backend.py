@@ -18,12 +18,11 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder.course import Course
 from autograder.ray_backend import TEST_KILL_ENV
 
-from .conftest import autograder, child_env, gradebook_rows, results_of
+from .conftest import answer_and_tests, autograder, child_env, gradebook_rows, results_of
 
 if not os.environ.get("CI"):  # in CI the Ray extra is installed: its absence fails the build
     pytest.importorskip("ray")
@@ -50,20 +49,10 @@ ray.shutdown()
 """
 
 
-def _cell(source: str, **meta) -> nbformat.NotebookNode:
-    cell = new_code_cell(source)
-    cell.metadata["nbgrader"] = {"schema_version": 3, "grade": False, "solution": False, "locked": False, **meta}
-    return cell
-
-
 def build_course(root: Path) -> Path:
     """A released one-notebook assignment with a submission per entry of ``ANSWERS``."""
     (root / "source" / ASSIGNMENT).mkdir(parents=True)
-    nb = new_notebook(cells=[
-        _cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", grade_id="answer", solution=True),
-        _cell("assert x == 1", grade_id="test_exact", grade=True, locked=True, points=1),
-        _cell("assert x > 0", grade_id="test_positive", grade=True, locked=True, points=1),
-    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb = answer_and_tests(test_exact="assert x == 1", test_positive="assert x > 0")
     nbformat.write(nb, root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     (root / "source" / ASSIGNMENT / "datos.txt").write_text("del profesor\n")  # a source file the worker copies
     released = nbformat.read(Course(root).release(ASSIGNMENT) / f"{ASSIGNMENT}.ipynb", as_version=4)

@@ -2,12 +2,13 @@ import textwrap
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 from traitlets.config import Config
 
 from autograder.course import Course
 from autograder.feedback import summary_markdown
 from autograder.runner import Report, course_lock, fingerprint, summary_table, worker_config
+
+from .conftest import answer_and_tests
 
 
 def test_fingerprint_follows_content_and_skips_ignored_files(tmp_path):
@@ -70,12 +71,6 @@ def test_summary_table_has_a_row_per_submission_and_the_totals():
     assert "graded 2 (1 ok, 1 timeout), skipped 1 already graded" in table
 
 
-def _code(source: str, **meta) -> nbformat.NotebookNode:
-    cell = new_code_cell(source)
-    cell.metadata["nbgrader"] = {"schema_version": 3, "grade": False, "solution": False, "locked": False, **meta}
-    return cell
-
-
 @pytest.mark.slow
 def test_out_of_gpu_memory_on_a_shared_gpu_is_graded_again_alone(tmp_path, monkeypatch):
     """Two submissions per (pretended) GPU: one that runs out of GPU memory only under the shared cap
@@ -89,11 +84,7 @@ def test_out_of_gpu_memory_on_a_shared_gpu_is_graded_again_alone(tmp_path, monke
     monkeypatch.setattr(backends, "detect_gpu_memory", lambda: {0: 16384})
     root = tmp_path / "course"
     (root / "source" / "mini").mkdir(parents=True)
-    nb = new_notebook(cells=[
-        _code("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", grade_id="answer", solution=True),
-        _code("assert x == 1", grade_id="test_x", grade=True, locked=True, points=1),
-    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    nbformat.write(nb, root / "source" / "mini" / "mini.ipynb")
+    nbformat.write(answer_and_tests(test_x="assert x == 1"), root / "source" / "mini" / "mini.ipynb")
     course = Course(root)
     released = nbformat.read(course.release("mini") / "mini.ipynb", as_version=4)
     oom = ("class OutOfMemoryError(RuntimeError):\n    pass\n"
