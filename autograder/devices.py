@@ -31,6 +31,8 @@ DEFAULT_NEED_MB = 4096  # GPU memory one submission needs, unless the command li
 CONTEXT_MB = 1024  # per process: the CUDA context and the frameworks' kernels, outside the cap
 MIN_CAP_MB = 256  # a cap below this is refused: no framework starts in it
 MEMORY_ENV = "AUTOGRADER_GPU_MEMORY_MB"  # the cap the kernel's hook applies (autograder.gpu_share)
+ALLOW_GROWTH_ENV = "TF_FORCE_GPU_ALLOW_GROWTH"
+CAP_ENV = (MEMORY_ENV, ALLOW_GROWTH_ENV)  # what gpu_cap_env sets
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,13 @@ def detect_gpu_memory() -> dict[int, int]:
     except (OSError, subprocess.SubprocessError):
         return {}
     return parse_gpu_memory(out.stdout) if out.returncode == 0 else {}
+
+
+def smallest_memory(gpu_memory: dict[int, int], indices: list[int]) -> int:
+    """MiB of the smallest of these GPUs; 0 when any of them has no known memory (or none is given)."""
+    if not indices or not all(i in gpu_memory for i in indices):
+        return 0
+    return min(gpu_memory[i] for i in indices)
 
 
 def default_per_gpu(memory_mb: int | None, need_mb: int, cores_per_gpu: int) -> int:
@@ -150,8 +159,7 @@ def plan_slots(gpus: str, detected: list[int], workers: int | None, cpu_count: i
     if chosen:
         if workers is not None:
             chosen = chosen[:workers]
-        memory = gpu_memory or {}
-        smallest = min((memory.get(i, 0) for i in chosen), default=0) if all(i in memory for i in chosen) else 0
+        smallest = smallest_memory(gpu_memory or {}, chosen)
         k = per_gpu or default_per_gpu(smallest, need_mb, max(1, cores // len(chosen)))
         cap = memory_cap(smallest, k)
         per = threads or max(1, cores // (len(chosen) * k))
@@ -180,7 +188,7 @@ def exclusive_slot(shared: list[Slot]) -> Slot:
         raise ValueError(f"expected the shared slots of one GPU, got {[s.label for s in shared]}")
     first = shared[0]
     threads = sum(int(s.env.get("OMP_NUM_THREADS", "1")) for s in shared)
-    env = {k: v for k, v in first.env.items() if k not in (MEMORY_ENV, "TF_FORCE_GPU_ALLOW_GROWTH")}
+    env = {k: v for k, v in first.env.items() if k not in CAP_ENV}
     return Slot(first.device, {**env, **_thread_env(threads)})
 
 
@@ -189,7 +197,7 @@ def gpu_cap_env(cap_mb: int | None) -> dict[str, str]:
     if cap_mb is None:
         return {}
     # TensorFlow then takes memory as it needs it, up to the cap, instead of the whole GPU at once.
-    return {MEMORY_ENV: str(cap_mb), "TF_FORCE_GPU_ALLOW_GROWTH": "true"}
+    return {MEMORY_ENV: str(cap_mb), ALLOW_GROWTH_ENV: "true"}
 
 
 def _thread_env(threads: int) -> dict[str, str]:

@@ -48,7 +48,16 @@ from .bundles import (  # noqa: F401
     run_job,
     unpack,
 )
-from .devices import MEMORY_ENV, Slot, _thread_env, detect_gpu_memory, gpu_cap_env, memory_cap, plan_slots
+from .devices import (
+    MEMORY_ENV,
+    Slot,
+    _thread_env,
+    detect_gpu_memory,
+    gpu_cap_env,
+    memory_cap,
+    plan_slots,
+    smallest_memory,
+)
 from .job import Job
 
 DRIVER_GRACE = 300.0  # seconds past the hard deadline before the driver cancels a task itself
@@ -122,8 +131,7 @@ def share_env(env: dict[str, str], gpu_ids: list[Any], gpu_memory: dict[int, int
     if SHARE_ENV not in env or MEMORY_ENV in env:
         return env
     ids = [int(g) for g in gpu_ids if str(g).isdigit()]
-    total = min((gpu_memory.get(i, 0) for i in ids), default=0) if ids and all(i in gpu_memory for i in ids) else 0
-    return {**env, **gpu_cap_env(memory_cap(total, int(env[SHARE_ENV])))}
+    return {**env, **gpu_cap_env(memory_cap(smallest_memory(gpu_memory, ids), int(env[SHARE_ENV])))}
 
 
 def _ray_task(job: dict[str, Any], bundle: bytes, seconds: float, die: bool) -> dict[str, Any]:

@@ -354,6 +354,13 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
         free = list(slots)
         running: list[Handle] = []
         queue = list(pending)
+
+        def launch(job: Job, slot: Slot) -> Handle:
+            hard = time.monotonic() + options.timeout + EVALUATE_SECONDS * len(checks) + 60
+            run = backend.start(job, slot, hard)
+            running.append(run)
+            return run
+
         # A GPU out-of-memory on a shared GPU may be a neighbour's doing (the grader's environment, not
         # the student's code): such a submission is graded once more with the GPU to itself. It waits
         # until every slot of its GPU is free; meanwhile no other submission starts there.
@@ -369,11 +376,8 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
                         for s in mine:
                             free.remove(s)
                         alone.remove(item)
-                        job = make_job(item[0], item[1], exclusive_slot(mine))
-                        hard = time.monotonic() + options.timeout + EVALUATE_SECONDS * len(checks) + 60
-                        run = backend.start(job, mine[0], hard)
+                        run = launch(make_job(item[0], item[1], exclusive_slot(mine)), mine[0])
                         held[id(run)] = mine
-                        running.append(run)
                 waiting = {item[2] for item in alone}
                 while queue:
                     usable = [s for s in free if s.device not in waiting]
@@ -382,9 +386,7 @@ def grade_assignment(course: Course, assignment: str, options: Options | None = 
                     student, digest = queue.pop(0)
                     slot = usable[0]
                     free.remove(slot)
-                    job = make_job(student, digest, slot)
-                    hard = time.monotonic() + options.timeout + EVALUATE_SECONDS * len(checks) + 60
-                    running.append(backend.start(job, slot, hard))
+                    launch(make_job(student, digest, slot), slot)
                 backend.wait_any(running, timeout=0.5)
                 for run in list(running):
                     if not run.done() and time.monotonic() > run.deadline:

@@ -49,6 +49,7 @@ from typing import Any, Iterator, Sequence
 from jupyter_client.manager import AsyncKernelManager
 
 from .cgroups import Cgroup
+from .devices import CAP_ENV
 from .processes import kill_user, tree_memory
 
 MODES = ("auto", "bwrap", "none")
@@ -65,7 +66,7 @@ LOCK_DIR = Path("/tmp/autograder-uids")  # fixed, whatever TMPDIR says: every gr
 ENV_KEEP = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONHASHSEED", "CUDA_VISIBLE_DEVICES",
             "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES", "LD_LIBRARY_PATH", "KERAS_BACKEND",
             "MPLBACKEND", "COURSE_FAST", "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "PYTHONUNBUFFERED",
-            "TF_FORCE_GPU_ALLOW_GROWTH", "AUTOGRADER_GPU_MEMORY_MB")
+            *CAP_ENV)  # a shared GPU's memory cap (autograder.devices)
 ENV_KEEP_PREFIXES = ("OMP_", "MKL_", "OPENBLAS_", "TF_NUM_", "XLA_")
 
 
@@ -218,6 +219,15 @@ def restricted_kit(forbid: Sequence[str], assignment: str) -> Path:
     if folder is None:
         raise RuntimeError("the course kit is not importable here")
     return kit_copy(folder, list(forbid), assignment).parent
+
+
+def course_kit(course_root: str | Path, assignment: str) -> Path | None:
+    """The kit the notebooks of ``assignment`` import when graded: :func:`restricted_kit` of the
+    names its ``thresholds.toml`` forbids under ``course_root``; ``None`` when it forbids nothing."""
+    from .thresholds import load_forbid
+
+    forbid = load_forbid(course_root, assignment)
+    return restricted_kit(forbid, assignment) if forbid else None
 
 
 def kit_copy(folder: Path, forbid: Sequence[str] = (), assignment: str = "") -> Path:
