@@ -22,12 +22,11 @@ _PYTHONPATH = os.environ.get("PYTHONPATH")
 @functools.lru_cache(maxsize=None)
 def _kit_for(notebook: str) -> str | None:
     """The restricted kit's folder for a notebook's assignment (None: it forbids nothing); once per notebook."""
-    from autograder.sandbox import restricted_kit
-    from autograder.thresholds import load_forbid
+    from autograder.sandbox import course_kit
 
     path = Path(notebook)
-    forbid = load_forbid(path.parents[2], path.parent.name) if path.suffix == ".ipynb" else []
-    return str(restricted_kit(forbid, path.parent.name)) if forbid else None
+    kit = course_kit(path.parents[2], path.parent.name) if path.suffix == ".ipynb" else None
+    return str(kit) if kit else None
 
 
 def pytest_runtest_setup(item):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from autograder import restrict
-from autograder.sandbox import restricted_kit
+from autograder.sandbox import course_kit, restricted_kit
 from autograder.thresholds import load_checks, load_forbid
 
 
@@ -155,7 +155,8 @@ def test_the_courses_own_lists_resolve_and_07_cannot_import_the_reference():
     course_root = Path(__file__).resolve().parents[2]
     for table in sorted(p.name for p in (course_root / "source").iterdir() if p.is_dir()):
         restrict.check_names(load_forbid(course_root, table))
-    kit = restricted_kit(load_forbid(course_root, "07_regularization"), "07_regularization")
+    kit = course_kit(course_root, "07_regularization")
+    assert kit is not None and course_kit(course_root, "08_gpu") is None  # 08 forbids nothing
     out = run(kit / "course", """
         import course.datasets
         try:

@@ -66,15 +66,13 @@ def kernel_env(assignment: str | None = None, *, fast: bool = True) -> dict[str,
     """Environment of a kernel that runs a notebook as CI does: fast mode (``fast=False``: full
     size, as a student runs it), inline plots, and the kit without the names the assignment
     forbids (as the grader's kernels import it)."""
-    from autograder.sandbox import restricted_kit
-    from autograder.thresholds import load_forbid
+    from autograder.sandbox import course_kit
 
     env = dict(os.environ, COURSE_FAST="1", TF_CPP_MIN_LOG_LEVEL="2")
     if not fast:
         del env["COURSE_FAST"]
     env.pop("MPLBACKEND", None)
-    forbid = load_forbid(ROOT, assignment) if assignment else []
-    if forbid:
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(restricted_kit(forbid, assignment or "")),
-                                                        env.get("PYTHONPATH")) if p)
+    kit = course_kit(ROOT, assignment) if assignment else None
+    if kit:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(kit), env.get("PYTHONPATH")) if p)
     return env
