@@ -135,7 +135,7 @@ def course_of(assignment: str, out: Path, copies: int) -> Path:
     submission (the source notebook's solutions in the release notebook)."""
     import nbformat
 
-    from autograder.demo import fill, solution_of
+    from autograder.demo import fill, reference_answers
 
     out.mkdir(parents=True)
     for name in ("nbgrader_config.py", "thresholds.toml"):
@@ -147,10 +147,8 @@ def course_of(assignment: str, out: Path, copies: int) -> Path:
     if done.returncode:
         raise RuntimeError(f"autograder release {assignment} failed: {(done.stderr or done.stdout)[-400:]}")
     [source] = sorted((out / "source" / assignment).glob("*.ipynb"))
-    source_nb = nbformat.read(source, as_version=4)
-    answers = {c.metadata.nbgrader["grade_id"]: solution_of(c.source) for c in source_nb.cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
-    submitted = fill(nbformat.read(out / "release" / assignment / source.name, as_version=4), answers)
+    submitted = fill(nbformat.read(out / "release" / assignment / source.name, as_version=4),
+                     reference_answers(nbformat.read(source, as_version=4)))
     for i in range(copies):
         folder = out / "submitted" / f"copy{i:02d}" / assignment
         folder.mkdir(parents=True)

@@ -81,10 +81,15 @@ def solution_of(source: str) -> str:
     return "\n".join(line for line in source.split("\n") if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line)
 
 
+def reference_answers(source_nb: nbformat.NotebookNode) -> dict[str, str]:
+    """The source notebook's solution cells by grade id, without their solution markers."""
+    return {c.metadata.nbgrader["grade_id"]: solution_of(c.source) for c in source_nb.cells
+            if c.metadata.get("nbgrader", {}).get("solution")}
+
+
 def submissions(source_nb: nbformat.NotebookNode) -> dict[str, dict[str, str]]:
     """Per sample student, the new source of the solution cells they touched (by grade id)."""
-    solutions = {c.metadata.nbgrader["grade_id"]: solution_of(c.source) for c in source_nb.cells
-                 if c.metadata.get("nbgrader", {}).get("solution")}
+    solutions = reference_answers(source_nb)
     return {
         "reference": solutions,
         "blank": {},

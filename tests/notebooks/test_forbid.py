@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.demo import fill, solution_of
+from autograder.demo import fill, reference_answers
 
 from ..autograder.conftest import autograder, child_env, results_of
 
@@ -63,8 +63,7 @@ def graded(tmp_path_factory, session_cache):
         [source] = sorted((root / "source" / assignment).glob("*.ipynb"))
         source_nb = nbformat.read(source, as_version=4)
         released = nbformat.read(root / "release" / assignment / source.name, as_version=4)
-        answers = {c.metadata.nbgrader["grade_id"]: solution_of(c.source) for c in source_nb.cells
-                   if c.metadata.get("nbgrader", {}).get("solution")}
+        answers = reference_answers(source_nb)
         for student, chosen in (("reference", answers), ("kit", {**answers, **kit})):
             folder = root / "submitted" / student / assignment
             folder.mkdir(parents=True)
